@@ -1,0 +1,51 @@
+/**
+ * One table of every error code Sigil raises: its HTTP status (servers) and its exit code
+ * (CLI). Codes are stable: clients and scripts may switch on them.
+ */
+export const ERRORS = {
+  ERR_BAD_REQUEST: { http: 400, exit: 2 },
+  ERR_ENCODING: { http: 400, exit: 2 },
+  ERR_ENTRY_INVALID: { http: 400, exit: 2 },
+  ERR_ENTRY_SIGNATURE: { http: 400, exit: 2 },
+  ERR_UNSUPPORTED_KIND: { http: 400, exit: 2 },
+  ERR_UNSUPPORTED_KEY: { http: 400, exit: 2 },
+  ERR_BODY_TOO_LARGE: { http: 413, exit: 2 },
+  ERR_TOO_MANY_ITEMS: { http: 422, exit: 2 },
+  ERR_NOT_FOUND: { http: 404, exit: 3 },
+  ERR_DUPLICATE_ENTRY: { http: 409, exit: 4 },
+  ERR_UNAUTHORIZED: { http: 401, exit: 5 },
+  ERR_PUSHBACK: { http: 503, exit: 75 },
+  ERR_LOG_UNAVAILABLE: { http: 503, exit: 75 },
+  ERR_CONFIG: { http: 500, exit: 78 },
+  ERR_MERKLE_PROOF: { http: 400, exit: 1 },
+  ERR_NOTE: { http: 400, exit: 1 },
+  ERR_CHECKPOINT: { http: 400, exit: 1 },
+  ERR_INTERNAL: { http: 500, exit: 70 },
+} as const satisfies Record<string, { http: number; exit: number }>;
+
+export type SigilErrorCode = keyof typeof ERRORS;
+
+export class SigilError extends Error {
+  override readonly name = 'SigilError';
+  constructor(
+    readonly code: SigilErrorCode,
+    message: string,
+    options?: { cause?: unknown; hint?: string; details?: Record<string, unknown> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options?.hint;
+    this.details = options?.details;
+  }
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+  get httpStatus(): number {
+    return ERRORS[this.code].http;
+  }
+  get exitCode(): number {
+    return ERRORS[this.code].exit;
+  }
+}
+
+export function isSigilError(err: unknown): err is SigilError {
+  return err instanceof SigilError;
+}
