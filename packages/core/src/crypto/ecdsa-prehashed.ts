@@ -72,8 +72,11 @@ export function parseDerSignature(sig: Uint8Array): { r: bigint; s: bigint } | u
   if (sig.length < 8 || sig.length > 141 || sig[0] !== 0x30) return undefined;
   let at = 1;
   let len = sig[at++]!;
-  if (len === 0x81) len = sig[at++]!;
-  else if (len > 0x7f) return undefined;
+  if (len === 0x81) {
+    len = sig[at++]!;
+    // DER: the long form only for lengths the short form cannot hold.
+    if (len < 0x80) return undefined;
+  } else if (len > 0x7f) return undefined;
   if (at + len !== sig.length) return undefined;
   const ints: bigint[] = [];
   for (let k = 0; k < 2; k++) {

@@ -4,7 +4,7 @@ export { consistencyRanges, inclusionRanges, perfectNodes, type LeafRange, type 
 export { rootFromInclusionProof, verifyConsistency, verifyInclusion } from './verify.js';
 export { proveConsistency, proveInclusion, rootAt, type NodeReader } from './prove.js';
 export {
-  HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, decodeTileIndex, encodeTileIndex, nodeFromTile, tileForNode, tilePath, tileWidth,
+  HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, decodeTileIndex, encodeTileIndex, expandTile, nodeFromTile, tileForNode, tilePath, tileWidth,
   type TileId,
 } from './tiles.js';
 export { TileEdge, type TileWrite } from './tile-edge.js';

@@ -1,3 +1,4 @@
+import { hashChildren } from './hash.js';
 import { rootFromLeafHashes } from './root.js';
 import type { NodeId } from './nodes.js';
 
@@ -68,4 +69,22 @@ export function nodeFromTile(tile: Uint8Array, from: number, count: number): Buf
   const hashes: Uint8Array[] = [];
   for (let i = from; i < from + count; i++) hashes.push(tile.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
   return rootFromLeafHashes(hashes);
+}
+
+/**
+ * Every perfect node inside one tile: `levels[r][i]` is the node of rise r (2^r hashes of
+ * the tile's base level) at position i. Built once per tile so that a proof costs lookups,
+ * not up to 255 hashes per tile touched.
+ */
+export function expandTile(tile: Uint8Array): Buffer[][] {
+  const base: Buffer[] = [];
+  for (let i = 0; i + HASH_SIZE <= tile.length; i += HASH_SIZE) base.push(Buffer.from(tile.subarray(i, i + HASH_SIZE)));
+  const levels: Buffer[][] = [base];
+  for (let r = 1; r < TILE_HEIGHT; r++) {
+    const below = levels[r - 1]!;
+    const row: Buffer[] = [];
+    for (let i = 0; i + 1 < below.length; i += 2) row.push(hashChildren(below[i]!, below[i + 1]!));
+    levels.push(row);
+  }
+  return levels;
 }

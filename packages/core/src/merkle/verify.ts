@@ -1,5 +1,5 @@
 import { SigilError } from '../errors.js';
-import { hashChildren } from './hash.js';
+import { EMPTY_ROOT, hashChildren } from './hash.js';
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
@@ -57,6 +57,8 @@ export function verifyConsistency(
     throw new SigilError('ERR_MERKLE_PROOF', `no consistency between sizes ${oldSize} and ${newSize}`);
   }
   checkHashes(proof);
+  // The empty tree has exactly one root, SHA-256 of nothing; any other claimed size-0 root is false.
+  if (oldSize === 0 && !same(oldRoot, EMPTY_ROOT)) throw new SigilError('ERR_MERKLE_PROOF', 'root of the empty tree is not the empty hash');
   if (oldSize === newSize) {
     if (proof.length !== 0) throw new SigilError('ERR_MERKLE_PROOF', 'proof between equal sizes must be empty');
     if (!same(oldRoot, newRoot)) throw new SigilError('ERR_MERKLE_PROOF', 'roots of equal sizes differ');
@@ -65,6 +67,7 @@ export function verifyConsistency(
   if (oldSize === 0) {
     // Every tree extends the empty tree (transparency-dev convention): nothing to prove.
     if (proof.length !== 0) throw new SigilError('ERR_MERKLE_PROOF', 'proof from the empty tree must be empty');
+    if (newRoot.length !== 32) throw new SigilError('ERR_MERKLE_PROOF', 'new root is not 32 bytes');
     return;
   }
   if (proof.length === 0) throw new SigilError('ERR_MERKLE_PROOF', 'consistency proof is empty');

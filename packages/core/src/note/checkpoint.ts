@@ -1,5 +1,5 @@
 import { SigilError } from '../errors.js';
-import { decodeBase64, encodeBase64 } from '../encoding/base64.js';
+import { decodeBase64, encodeBase64, isBase64 } from '../encoding/base64.js';
 
 /** C2SP tlog-checkpoint body. */
 export interface Checkpoint {
@@ -21,6 +21,7 @@ export function parseCheckpoint(text: string): Checkpoint {
   const size = Number(sizeLine);
   if (!Number.isSafeInteger(size)) throw new SigilError('ERR_CHECKPOINT', 'checkpoint size is too large');
   if (rootLine === undefined) throw new SigilError('ERR_CHECKPOINT', 'checkpoint has no root hash');
+  if (!isBase64(rootLine)) throw new SigilError('ERR_CHECKPOINT', 'checkpoint root hash is not valid base64');
   const rootHash = decodeBase64(rootLine, 'checkpoint root hash');
   if (rootHash.length !== 32) throw new SigilError('ERR_CHECKPOINT', 'checkpoint root hash is not 32 bytes');
   if (extensions.length > MAX_EXTENSIONS || extensions.some((l) => l.length === 0)) throw new SigilError('ERR_CHECKPOINT', 'malformed checkpoint extension lines');

@@ -1,6 +1,6 @@
 import { createHash, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { SigilError } from '../errors.js';
-import { decodeBase64, encodeBase64 } from '../encoding/base64.js';
+import { decodeBase64, encodeBase64, isBase64 } from '../encoding/base64.js';
 
 /**
  * C2SP signed-note: `text` (ending in "\n"), a blank line, then signature lines
@@ -37,6 +37,7 @@ export function parseSignedNote(note: string): SignedNote {
     if (!line.startsWith(SIG_PREFIX)) throw new SigilError('ERR_NOTE', 'malformed note signature line');
     const [name, b64, extra] = line.slice(SIG_PREFIX.length).split(' ');
     if (!name || !b64 || extra !== undefined || name.includes('+')) throw new SigilError('ERR_NOTE', 'malformed note signature line');
+    if (!isBase64(b64)) throw new SigilError('ERR_NOTE', 'note signature is not valid base64');
     const blob = decodeBase64(b64, 'note signature');
     if (blob.length < 5) throw new SigilError('ERR_NOTE', 'note signature is too short');
     return { name, keyId: blob.subarray(0, 4), signature: blob.subarray(4) };
@@ -132,6 +133,7 @@ export function noteSignerFor(name: string, privateKey: KeyObject, publicKey: Ke
 export function parseVerifierKey(vkey: string): { name: string; keyId: Buffer; rawKey: Buffer } {
   const [name, hash, b64, extra] = vkey.split('+');
   if (!name || !hash || !b64 || extra !== undefined || !/^[0-9a-f]{8}$/.test(hash)) throw new SigilError('ERR_NOTE', 'malformed verifier key');
+  if (!isBase64(b64)) throw new SigilError('ERR_NOTE', 'verifier key is not valid base64');
   const blob = decodeBase64(b64, 'verifier key');
   if (blob.length !== 33 || blob[0] !== 0x01) throw new SigilError('ERR_NOTE', 'only Ed25519 verifier keys are supported');
   const rawKey = blob.subarray(1);

@@ -1,0 +1,46 @@
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './http/app.js';
+import { REDACT_PATHS } from './http/errors.js';
+import { TransparencyLog, type LogOptions } from './log.js';
+
+export interface ServeOptions extends LogOptions {
+  port: number;
+  host?: string;
+  bodyLimit?: number;
+  logLevel?: string;
+}
+
+export interface RunningLog {
+  log: TransparencyLog;
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Open the log in its data directory and serve it; records the address and admin credential there. */
+export async function serveLog(opts: ServeOptions): Promise<RunningLog> {
+  const host = opts.host ?? '127.0.0.1';
+  const publicUrl = opts.publicUrl ?? `http://${host === '0.0.0.0' ? hostname() : host}:${opts.port}`;
+  const log = await TransparencyLog.open({ ...opts, publicUrl });
+  const app = await buildApp(log, {
+    adminToken: log.dir.adminToken(),
+    ...(opts.bodyLimit === undefined ? {} : { bodyLimit: opts.bodyLimit }),
+    logger: { level: opts.logLevel ?? 'warn', redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
+  });
+  const address = await app.listen({ port: opts.port, host });
+  const url = address.replace('[::1]', '127.0.0.1');
+  log.dir.writeServer({ url, pid: process.pid, startedAt: new Date().toISOString() });
+  let closing: Promise<void> | undefined;
+  return {
+    log,
+    app,
+    url,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close(); // stop taking requests; in-flight ones finish
+        await log.close(); // drain the sequencer, then close storage
+        log.dir.clearServer();
+      })()),
+  };
+}

@@ -1,0 +1,105 @@
+import { EMPTY_ROOT, SigilError, TileEdge, rootAt, canonicalJsonBytes, encodeBase64, encodeHex, formatCheckpoint, formatSignedNote, proveInclusion, signNote } from '@sigil/core';
+import type { LogSigner } from './signer.js';
+import type { LogStorage, ShardRecord, StoredEntry } from './storage/storage.js';
+import { TileCache } from './tile-cache.js';
+
+const TILE_CACHE_TILES = 2048;
+
+/** One tree of the log in memory: its record, key, tile cache and (when active) its right edge. */
+export class Shard {
+  readonly cache: TileCache;
+  edge: TileEdge | undefined;
+  /** Global index of this shard's first entry: the sizes of all earlier shards. */
+  offset: number;
+
+  constructor(
+    public record: ShardRecord,
+    readonly signer: LogSigner,
+    readonly storage: LogStorage,
+    offset: number,
+  ) {
+    this.offset = offset;
+    this.cache = new TileCache(TILE_CACHE_TILES, (ids) => storage.readTiles(record.seq, ids));
+  }
+
+  get treeIdHex(): string {
+    return BigInt(this.record.treeId).toString(16).padStart(16, '0');
+  }
+
+  get logIdHex(): string {
+    return encodeHex(this.signer.logId);
+  }
+
+  /** Load the right edge from the stored partial tiles: the tree is never re-hashed at start-up. */
+  async loadEdge(): Promise<void> {
+    const wanted = TileEdge.partialTiles(this.record.size);
+    const tiles = await this.storage.readTiles(this.record.seq, wanted);
+    const missing = wanted.find((_, i) => !tiles[i]);
+    if (missing) throw new Error(`shard ${this.record.treeId} is missing tile ${missing.level}/${missing.index}`);
+    this.edge = TileEdge.restore(this.record.size, tiles as Buffer[]);
+    const root = this.record.size === 0 ? EMPTY_ROOT : this.edge.root();
+    if (!root.equals(this.record.root)) throw new Error(`shard ${this.record.treeId}: stored tiles do not match the stored root`);
+  }
+
+  /** Sign a checkpoint for (size, root) with this shard's origin and key. */
+  signCheckpoint(size: number, root: Buffer): string {
+    const text = formatCheckpoint({ origin: this.record.origin, size, rootHash: root, extensions: [] });
+    return formatSignedNote(signNote(text, [this.signer.noteSigner(this.record.signerName)]));
+  }
+
+  /** The signed entry timestamp: the shard key over JCS({body, integratedTime, logID, logIndex}). */
+  signEntryTimestamp(body: Buffer, integratedTime: number, globalIndex: number): Buffer {
+    const payload = canonicalJsonBytes({ body: encodeBase64(body), integratedTime, logID: this.logIdHex, logIndex: globalIndex });
+    return this.signer.sign(payload);
+  }
+
+  proveInclusion(index: number, size: number): Promise<Buffer[]> {
+    return proveInclusion(index, size, this.cache.reader);
+  }
+
+  /** The Rekor v1 LogEntry for `entry`, proven against (size, checkpoint). */
+  async view(entry: StoredEntry, size = this.record.size, checkpoint = this.record.checkpoint): Promise<{ id: string; entry: LogEntryJson }> {
+    const hashes = await this.proveInclusion(entry.index, size);
+    const root = size === this.record.size ? this.record.root : undefined;
+    return {
+      id: this.treeIdHex + encodeHex(entry.leafHash),
+      entry: {
+        body: encodeBase64(entry.body),
+        integratedTime: entry.integratedTime,
+        logID: this.logIdHex,
+        logIndex: this.offset + entry.index,
+        verification: {
+          inclusionProof: {
+            checkpoint,
+            hashes: hashes.map(encodeHex),
+            logIndex: entry.index,
+            rootHash: encodeHex(root ?? (await this.rootAt(size))),
+            treeSize: size,
+          },
+          signedEntryTimestamp: encodeBase64(entry.set),
+        },
+      },
+    };
+  }
+
+  async getEntryId(index: number): Promise<string> {
+    const e = await this.storage.getEntry(this.record.seq, index);
+    if (!e) throw new SigilError('ERR_NOT_FOUND', `no entry ${index} in tree ${this.record.treeId}`);
+    return this.treeIdHex + encodeHex(e.leafHash);
+  }
+
+  rootAt(size: number): Promise<Buffer> {
+    return rootAt(size, this.cache.reader);
+  }
+}
+
+export interface LogEntryJson {
+  body: string;
+  integratedTime: number;
+  logID: string;
+  logIndex: number;
+  verification: {
+    inclusionProof: { checkpoint: string; hashes: string[]; logIndex: number; rootHash: string; treeSize: number };
+    signedEntryTimestamp: string;
+  };
+}

@@ -1,0 +1,165 @@
+import Database from 'better-sqlite3';
+import type { TileId } from '@sigil/core';
+import type { EntryRef, LogStorage, SequencedBatch, ShardRecord, StoredEntry } from './storage.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS shards (
+  seq INTEGER PRIMARY KEY, tree_id TEXT NOT NULL UNIQUE, key_file TEXT NOT NULL, origin TEXT NOT NULL,
+  signer_name TEXT NOT NULL, frozen INTEGER NOT NULL, size INTEGER NOT NULL, root BLOB NOT NULL,
+  checkpoint TEXT NOT NULL, last_time INTEGER NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS leaves (
+  shard INTEGER NOT NULL, idx INTEGER NOT NULL, leaf_hash BLOB NOT NULL, body BLOB NOT NULL,
+  integrated_time INTEGER NOT NULL, sig BLOB NOT NULL, PRIMARY KEY (shard, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS leaves_by_hash ON leaves (leaf_hash);
+CREATE TABLE IF NOT EXISTS tiles (
+  shard INTEGER NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (shard, level, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_keys (
+  key TEXT NOT NULL, shard INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (key, shard, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+  shard INTEGER NOT NULL, size INTEGER NOT NULL, note TEXT NOT NULL, PRIMARY KEY (shard, size)
+) WITHOUT ROWID;
+`;
+
+interface ShardRow {
+  seq: number; tree_id: string; key_file: string; origin: string; signer_name: string; frozen: number;
+  size: number; root: Buffer; checkpoint: string; last_time: number; created_at: number;
+}
+interface LeafRow { idx: number; leaf_hash: Buffer; body: Buffer; integrated_time: number; sig: Buffer }
+
+const toShard = (r: ShardRow): ShardRecord => ({
+  seq: r.seq, treeId: r.tree_id, keyFile: r.key_file, origin: r.origin, signerName: r.signer_name, frozen: r.frozen === 1,
+  size: r.size, root: r.root, checkpoint: r.checkpoint, lastIntegratedTime: r.last_time, createdAt: r.created_at,
+});
+/** Run synchronous driver work, turning a throw into a rejection as the interface promises. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+const toEntry = (r: LeafRow): StoredEntry => ({ index: r.idx, leafHash: r.leaf_hash, body: r.body, integratedTime: r.integrated_time, set: r.sig });
+
+/**
+ * SQLite driver: one file, WAL, synchronous=FULL, so a COMMIT that returned is on disk.
+ * better-sqlite3 is synchronous; each method does its work in one call and one
+ * transaction, which also makes every batch atomic to readers.
+ */
+export class SqliteStorage implements LogStorage {
+  readonly #db: Database.Database;
+  readonly #stmt;
+
+  constructor(file: string) {
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = FULL');
+    this.#db.pragma('foreign_keys = ON');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(SCHEMA);
+    const db = this.#db;
+    this.#stmt = {
+      shards: db.prepare<[], ShardRow>('SELECT * FROM shards ORDER BY seq'),
+      shardSize: db.prepare<[number], { size: number; frozen: number }>('SELECT size, frozen FROM shards WHERE seq = ?'),
+      insertShard: db.prepare('INSERT INTO shards VALUES (@seq, @treeId, @keyFile, @origin, @signerName, 0, @size, @root, @checkpoint, @lastIntegratedTime, @createdAt)'),
+      freeze: db.prepare('UPDATE shards SET frozen = 1, checkpoint = ? WHERE seq = ? AND frozen = 0'),
+      updateShard: db.prepare('UPDATE shards SET size = ?, root = ?, checkpoint = ?, last_time = ? WHERE seq = ?'),
+      insertLeaf: db.prepare('INSERT INTO leaves VALUES (?, ?, ?, ?, ?, ?)'),
+      insertKey: db.prepare('INSERT OR IGNORE INTO search_keys VALUES (?, ?, ?)'),
+      upsertTile: db.prepare('INSERT INTO tiles VALUES (?, ?, ?, ?) ON CONFLICT (shard, level, idx) DO UPDATE SET data = excluded.data'),
+      insertCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)'),
+      tile: db.prepare<[number, number, number], { data: Buffer }>('SELECT data FROM tiles WHERE shard = ? AND level = ? AND idx = ?'),
+      entry: db.prepare<[number, number], LeafRow>('SELECT idx, leaf_hash, body, integrated_time, sig FROM leaves WHERE shard = ? AND idx = ?'),
+      entries: db.prepare<[number, number, number], LeafRow>('SELECT idx, leaf_hash, body, integrated_time, sig FROM leaves WHERE shard = ? AND idx >= ? AND idx < ? ORDER BY idx'),
+      byHash: db.prepare<[Buffer], { shard: number; idx: number }>('SELECT shard, idx FROM leaves WHERE leaf_hash = ? ORDER BY shard, idx'),
+      byKey: db.prepare<[string, number], { shard: number; idx: number }>('SELECT shard, idx FROM search_keys WHERE key = ? ORDER BY shard, idx LIMIT ?'),
+      checkpoint: db.prepare<[number, number], { note: string }>('SELECT note FROM checkpoints WHERE shard = ? AND size = ?'),
+    };
+  }
+
+  listShards(): Promise<ShardRecord[]> {
+    return settle(() => this.#stmt.shards.all().map(toShard));
+  }
+
+  rotate(freeze: { seq: number; checkpoint: string } | undefined, next: ShardRecord): Promise<void> {
+    return settle(this.#db.transaction(() => {
+      if (freeze) {
+        const r = this.#stmt.freeze.run(freeze.checkpoint, freeze.seq);
+        if (r.changes !== 1) throw new Error(`shard ${freeze.seq} is not the active shard`);
+      }
+      this.#stmt.insertShard.run({ ...next, root: next.root });
+    }));
+  }
+
+  appendBatch(seq: number, batch: SequencedBatch): Promise<void> {
+    const s = this.#stmt;
+    return settle(this.#db.transaction(() => {
+      const cur = s.shardSize.get(seq);
+      const first = batch.entries[0]?.index ?? batch.size;
+      if (!cur || cur.frozen === 1) throw new Error(`shard ${seq} is not writable`);
+      if (cur.size !== first || first + batch.entries.length !== batch.size) {
+        throw new Error(`append at ${first} does not extend shard ${seq} of size ${cur.size}`);
+      }
+      batch.entries.forEach((e, i) => {
+        s.insertLeaf.run(seq, e.index, e.leafHash, e.body, e.integratedTime, e.set);
+        for (const k of batch.indexKeys[i] ?? []) s.insertKey.run(k, seq, e.index);
+      });
+      for (const t of batch.tiles) s.upsertTile.run(seq, t.level, t.index, t.data);
+      s.insertCheckpoint.run(seq, batch.size, batch.checkpoint);
+      s.updateShard.run(batch.size, batch.root, batch.checkpoint, batch.lastIntegratedTime, seq);
+    }));
+  }
+
+  readTiles(seq: number, ids: readonly TileId[]): Promise<Array<Buffer | undefined>> {
+    return settle(() => ids.map((t) => this.#stmt.tile.get(seq, t.level, t.index)?.data));
+  }
+
+  getEntry(seq: number, index: number): Promise<StoredEntry | undefined> {
+    return settle(() => {
+      const r = this.#stmt.entry.get(seq, index);
+      return r ? toEntry(r) : undefined;
+    });
+  }
+
+  getEntries(seq: number, from: number, to: number): Promise<StoredEntry[]> {
+    return settle(() => this.#stmt.entries.all(seq, from, to).map(toEntry));
+  }
+
+  findLeaf(leafHash: Buffer, seq?: number): Promise<EntryRef[]> {
+    return settle(() => this.#stmt.byHash.all(leafHash).filter((r) => seq === undefined || r.shard === seq).map((r) => ({ shardSeq: r.shard, index: r.idx })));
+  }
+
+  search(keys: readonly string[], operator: 'and' | 'or', limit: number): Promise<EntryRef[]> {
+    return settle(() => this.#search(keys, operator, limit));
+  }
+
+  #search(keys: readonly string[], operator: 'and' | 'or', limit: number): EntryRef[] {
+    const sets = keys.map((k) => this.#stmt.byKey.all(k, limit * 10).map((r) => `${r.shard}:${r.idx}`));
+    let result: string[];
+    if (operator === 'and') {
+      const [first, ...rest] = sets;
+      result = (first ?? []).filter((x) => rest.every((s) => s.includes(x)));
+    } else {
+      result = [...new Set(sets.flat())];
+    }
+    return result.slice(0, limit).map((x) => {
+      const [a, b] = x.split(':');
+      return { shardSeq: Number(a), index: Number(b) };
+    });
+  }
+
+  getCheckpoint(seq: number, size: number): Promise<string | undefined> {
+    return settle(() => this.#stmt.checkpoint.get(seq, size)?.note);
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      this.#db.close();
+    });
+  }
+}
