@@ -18,7 +18,7 @@ export function sendError(reply: FastifyReply, status: number, message: string, 
  * Every failure becomes a JSON answer. Bad input is a 4xx with a message that says what was
  * wrong; only our own faults are 5xx, and those never echo internals.
  */
-export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function errorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<void> {
   if (isSigilError(err)) {
     if (err.httpStatus === 503) void reply.header('retry-after', '1');
     if (err.httpStatus >= 500) request.log.error({ err }, 'request failed');
@@ -26,6 +26,7 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   }
   const fe = err as FastifyError;
   if (fe.validation) return sendError(reply, 400, `invalid request: ${fe.message}`, 'ERR_BAD_REQUEST');
+  if (fe.statusCode === 413) return rejectOversize(request, reply, fe.message);
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return sendError(reply, fe.statusCode, fe.message, fe.statusCode === 413 ? 'ERR_BODY_TOO_LARGE' : 'ERR_BAD_REQUEST');
   }
@@ -35,3 +36,33 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
 
 /** Paths whose values must never reach a log line. */
 export const REDACT_PATHS = ['req.headers.authorization', 'req.headers.cookie', '*.idToken', '*.token', '*.privateKey'];
+
+const DRAIN_LIMIT = 256 * 1024 * 1024;
+
+/**
+ * An oversize body is refused before it is parsed, but a client still sending it would see
+ * the connection reset instead of our 413. So read and discard the rest (bounded), then
+ * answer and close the connection.
+ */
+function rejectOversize(request: FastifyRequest, reply: FastifyReply, message: string): FastifyReply | Promise<void> {
+  const raw = request.raw;
+  void reply.header('connection', 'close');
+  if (raw.complete || raw.readableEnded) return sendError(reply, 413, message, 'ERR_BODY_TOO_LARGE');
+  return new Promise<void>((resolve) => {
+    let seen = 0;
+    let sent = false;
+    const finish = () => {
+      if (!sent) void sendError(reply, 413, message, 'ERR_BODY_TOO_LARGE');
+      sent = true;
+      resolve();
+    };
+    raw.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DRAIN_LIMIT) raw.destroy();
+    });
+    raw.once('end', finish);
+    raw.once('close', finish);
+    raw.once('error', finish);
+    raw.resume();
+  });
+}
