@@ -29,5 +29,13 @@ if (selected.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+if (!filter) {
+  // One lint config for every package, type-aware; a lint error fails the run like a test.
+  const lint = spawnSync(process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], { cwd: root, stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('lint failed');
+    process.exit(lint.status ?? 1);
+  }
+}
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...selected], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './http/app.js';
 import { REDACT_PATHS } from './http/errors.js';
+import { SigilError } from '@sigil/core';
+import { DataDir } from './data-dir.js';
 import { TransparencyLog, type LogOptions } from './log.js';
 
 export interface ServeOptions extends LogOptions {
@@ -22,6 +24,7 @@ export interface RunningLog {
 export async function serveLog(opts: ServeOptions): Promise<RunningLog> {
   const host = opts.host ?? '127.0.0.1';
   const publicUrl = opts.publicUrl ?? `http://${host === '0.0.0.0' ? hostname() : host}:${opts.port}`;
+  refuseSecondServer(new DataDir(opts.dataDir));
   const log = await TransparencyLog.open({ ...opts, publicUrl });
   const app = await buildApp(log, {
     adminToken: log.dir.adminToken(),
@@ -43,4 +46,19 @@ export async function serveLog(opts: ServeOptions): Promise<RunningLog> {
         log.dir.clearServer();
       })()),
   };
+}
+
+/**
+ * One server per data directory: two sequencers on one tree would fork it. A record left by
+ * a crashed server (its pid gone) does not count.
+ */
+function refuseSecondServer(dir: DataDir): void {
+  const other = dir.readServer();
+  if (!other || other.pid === process.pid) return;
+  try {
+    process.kill(other.pid, 0);
+  } catch {
+    return; // not running
+  }
+  throw new SigilError('ERR_CONFIG', `another log server (pid ${other.pid}, ${other.url}) is serving ${dir.path}; stop it first`);
 }

@@ -35,7 +35,7 @@ const CURVES: Record<string, Curve> = {
     n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
     b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
     bytes: 48,
-    noble: p384 as unknown as typeof p256,
+    noble: p384,
   },
   'P-521': {
     ecdh: 'secp521r1',
@@ -43,7 +43,7 @@ const CURVES: Record<string, Curve> = {
     n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
     b: 0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
     bytes: 66,
-    noble: p521 as unknown as typeof p256,
+    noble: p521,
   },
 };
 

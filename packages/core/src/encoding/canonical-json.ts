@@ -1,11 +1,8 @@
-import canonicalizeImpl from 'canonicalize';
-
-// canonicalize ships CJS typings with a default export function.
-const canonicalizeFn = canonicalizeImpl as unknown as (value: unknown) => string | undefined;
+import canonicalize from 'canonicalize';
 
 /** RFC 8785 JSON Canonicalization Scheme. */
 export function canonicalJson(value: unknown): string {
-  const out = canonicalizeFn(value);
+  const out = canonicalize(value);
   if (out === undefined) throw new TypeError('value cannot be canonicalized');
   return out;
 }

@@ -58,7 +58,7 @@ export function consistencyRanges(oldSize: number, newSize: number): LeafRange[]
   const stack: LeafRange[] = [];
   let lo = 0;
   let hi = newSize;
-  let m = oldSize; // absolute end of the old tree
+  const m = oldSize; // absolute end of the old tree
   let complete = true;
   for (;;) {
     if (m === hi) {

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { SigilError, TILE_WIDTH, decodeTileIndex } from '@sigil/core';
 import type { TransparencyLog, SearchQuery } from '../log.js';
 import { DuplicateEntryError } from '../sequencer.js';
-import { REDACT_PATHS, errorHandler, sendError } from './errors.js';
+import { errorHandler, sendError } from './errors.js';
 import { logIndexQuery, proofQuery, retrieveBody, rotateBody, searchBody, treeIdQuery, uuidParams } from './schemas.js';
 
 export interface AppOptions {

@@ -8,7 +8,7 @@ import {
 } from './test-helpers.js';
 
 /* The table edits proposals as untyped JSON. */
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call */
+ 
 
 const p256 = makeKey('p256');
 const other = makeKey('p256');
