@@ -6,7 +6,39 @@
 //   {"url":"http://127.0.0.1:PORT","pid":…,"treeSize":…,"openMs":…,"sinceStartMs":…}
 // where openMs is serveLog() alone and sinceStartMs is time since this process started
 // (Node boot + module loading + serveLog). SIGTERM closes it cleanly (drains the sequencer).
-import { serveLog } from '@sigil/log';
+//
+// With SIGIL_BENCH_TRACE=1 it also times every durable commit (by wrapping
+// SqliteStorage.prototype.appendBatch from outside; the log itself is unchanged) and, on
+// SIGTERM, prints one JSON line on stderr: {"trace":{batches, entries, commitMs…}}.
+//
+// SIGIL_BENCH_YIELD=1 is a what-if experiment, never used by the benchmark's own figures:
+// appendBatch's promise settles on the next setImmediate instead of in the same microtask
+// chain, which is what one `await setImmediate` per batch in the sequencer would do.
+import { SqliteStorage, serveLog } from '@sigil/log';
+
+if (process.env.SIGIL_BENCH_YIELD) {
+  const inner = SqliteStorage.prototype.appendBatch;
+  SqliteStorage.prototype.appendBatch = function yielding(seq, batch) {
+    const done = inner.call(this, seq, batch);
+    return new Promise((resolve, reject) => setImmediate(() => done.then(resolve, reject)));
+  };
+}
+
+const trace = process.env.SIGIL_BENCH_TRACE ? { batches: 0, entries: 0, commitMs: 0, maxBatch: 0, maxCommitMs: 0 } : undefined;
+if (trace) {
+  const inner = SqliteStorage.prototype.appendBatch;
+  SqliteStorage.prototype.appendBatch = function traced(seq, batch) {
+    const t = performance.now();
+    const done = inner.call(this, seq, batch);
+    const ms = performance.now() - t; // the driver is synchronous: this is the whole commit
+    trace.batches++;
+    trace.entries += batch.entries.length;
+    trace.commitMs += ms;
+    trace.maxBatch = Math.max(trace.maxBatch, batch.entries.length);
+    trace.maxCommitMs = Math.max(trace.maxCommitMs, ms);
+    return done;
+  };
+}
 
 const [dataDir, workers = '1', publicUrl = 'http://sigil.bench'] = process.argv.slice(2);
 if (!dataDir) {
@@ -25,6 +57,7 @@ let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;
+  if (trace) process.stderr.write(JSON.stringify({ trace }) + '\n');
   running.close().then(
     () => process.exit(0),
     (err) => {

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const noApt = process.argv.includes('--no-apt');
 
-// Debian packages the test suite needs (none yet beyond Node: SQLite is embedded).
-const APT_PACKAGES = [];
+// Debian packages the test suite needs: a real browser for the OIDC login tests.
+const APT_PACKAGES = ['chromium'];
 
 function npmInstallNeeded() {
   const marker = join(root, 'node_modules', '.package-lock.json');

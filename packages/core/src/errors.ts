@@ -21,6 +21,25 @@ export const ERRORS = {
   ERR_NOTE: { http: 400, exit: 1 },
   ERR_CHECKPOINT: { http: 400, exit: 1 },
   ERR_INTERNAL: { http: 500, exit: 70 },
+  // Keyless CA (Fulcio v2 API). Fulcio answers every rejected request with InvalidArgument (400).
+  ERR_TOKEN_INVALID: { http: 400, exit: 5 },
+  ERR_CA_PUBLIC_KEY: { http: 400, exit: 2 },
+  ERR_CA_CSR: { http: 400, exit: 2 },
+  ERR_CA_PROOF: { http: 400, exit: 2 },
+  ERR_CA_UNAVAILABLE: { http: 503, exit: 75 },
+  // Client bundle verification: one code per failed check, in the order the checks run.
+  // Exit 1 = "verification failed"; a malformed trusted root is an input (usage) error.
+  ERR_VERIFY_TRUSTED_ROOT: { http: 400, exit: 2 },
+  ERR_VERIFY_BUNDLE: { http: 400, exit: 1 },
+  ERR_VERIFY_CERTIFICATE: { http: 400, exit: 1 },
+  ERR_VERIFY_SCT: { http: 400, exit: 1 },
+  ERR_VERIFY_TLOG_BODY: { http: 400, exit: 1 },
+  ERR_VERIFY_TLOG_SET: { http: 400, exit: 1 },
+  ERR_VERIFY_TLOG_INCLUSION: { http: 400, exit: 1 },
+  ERR_VERIFY_TIMESTAMP: { http: 400, exit: 1 },
+  ERR_VERIFY_POLICY: { http: 400, exit: 1 },
+  ERR_VERIFY_ARTIFACT: { http: 400, exit: 1 },
+  ERR_VERIFY_SIGNATURE: { http: 400, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 export type SigilErrorCode = keyof typeof ERRORS;

@@ -1,7 +1,8 @@
 export { TransparencyLog, type LogInfo, type LogOptions, type SearchQuery, type ShardInfo } from './log.js';
-export { buildApp, type AppOptions } from './http/app.js';
+export { buildApp, registerLogRoutes, type AppOptions } from './http/app.js';
+export { errorHandler, sendError, REDACT_PATHS } from './http/errors.js';
 export { serveLog, type RunningLog, type ServeOptions } from './serve.js';
-export { DataDir } from './data-dir.js';
+export { DataDir, writeAtomic } from './data-dir.js';
 export { logTrustedRoot, trustedRootTlogs, type TlogJson, type TrustedRootJson } from './trusted-root.js';
 export { generateLogKeyPem, loadLogSigner, type LogKeyType, type LogSigner } from './signer.js';
 export type { LogStorage, ShardRecord, StoredEntry, SequencedBatch } from './storage/storage.js';

@@ -97,6 +97,13 @@ export class TransparencyLog {
     return new TransparencyLog(dir, storage, shards, sequencer, admission, identity.publicUrl, clock);
   }
 
+  readonly #rotateListeners: Array<() => void> = [];
+
+  /** Called after every shard rotation (a stack rewrites its trusted root then). */
+  onRotate(listener: () => void): void {
+    this.#rotateListeners.push(listener);
+  }
+
   get active(): Shard {
     return this.sequencer.active;
   }
@@ -227,6 +234,7 @@ export class TransparencyLog {
       this.shards.push(shard);
       return shard;
     });
+    for (const l of this.#rotateListeners) l();
     const info = this.info();
     const frozen = info.inactiveShards.find((s) => s.treeID === frozenBefore.record.treeId)!;
     return { frozen, active: { rootHash: info.rootHash, treeSize: info.treeSize, signedTreeHead: info.signedTreeHead, treeID: info.treeID } };

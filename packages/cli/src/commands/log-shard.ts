@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { resolveLogDir } from './log-dir.js';
 import { SigilError } from '@sigil/core';
 import { DataDir } from '@sigil/log';
 
 export async function shardRotate(o: { data: string; key?: string }): Promise<void> {
-  const dir = new DataDir(resolve(o.data));
+  const dir = new DataDir(resolveLogDir(o.data));
   const server = dir.readServer();
   if (!server) throw new SigilError('ERR_NOT_FOUND', `no running log recorded in ${dir.path} (start it with: sigil log serve --data ${o.data})`);
   const body = o.key ? { keyPem: readFileSync(o.key, 'utf8') } : {};

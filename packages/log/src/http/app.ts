@@ -25,7 +25,15 @@ export async function buildApp(log: TransparencyLog, opts: AppOptions = {}): Pro
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0] ?? ''}`, 'ERR_NOT_FOUND'));
+  await registerLogRoutes(app, log, opts);
+  return app;
+}
 
+/**
+ * Mount the log's routes on an existing Fastify instance (a one-origin stack mounts the CA
+ * and the OIDC provider beside them: their paths do not collide).
+ */
+export async function registerLogRoutes(app: FastifyInstance, log: TransparencyLog, opts: Pick<AppOptions, 'adminToken'> = {}): Promise<void> {
   // Proposed entries go to admission as raw text: parsing happens where the signature is
   // checked (a worker thread), not twice.
   await app.register((scope, _o, done) => {
@@ -117,7 +125,6 @@ export async function buildApp(log: TransparencyLog, opts: AppOptions = {}): Pro
       return log.rotate(keyPem === undefined ? {} : { keyPem });
     });
   }
-  return app;
 }
 
 function baseOf(url: string): string {
