@@ -76,9 +76,24 @@ const CLK_TCK = (() => {
 
 /** utime+stime of a whole process (every thread), in ms, from /proc/<pid>/stat; of one thread with `tid`. */
 function procCpuMs(pid, tid) {
-  const s = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+  let s;
+  try {
+    s = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+  } catch {
+    return NaN; // not Linux: the CPU columns print as —
+  }
   const f = s.slice(s.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+/** Busy CPU time of the whole machine (all processes, all cores), in ms, from /proc/stat. */
+function machineBusyMs() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = f;
+    return ((user + nice + system + irq + softirq + steal) * 1000) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
 }
 const selfCpuMs = () => {
   const u = process.cpuUsage();
@@ -331,7 +346,7 @@ async function appendRun({ server, pool, concurrency, label }) {
   let w0;
   let w1;
   // The server's main thread has tid = pid: it runs HTTP, the sequencer and SQLite; workers verify.
-  const sample = () => ({ t: performance.now(), self: selfCpuMs(), server: procCpuMs(server.pid), main: procCpuMs(server.pid, server.pid) });
+  const sample = () => ({ t: performance.now(), self: selfCpuMs(), server: procCpuMs(server.pid), main: procCpuMs(server.pid, server.pid), machine: machineBusyMs() });
   const warm = setTimeout(() => {
     w0 = sample();
   }, CFG.warmMs);
@@ -382,6 +397,8 @@ async function appendRun({ server, pool, concurrency, label }) {
     loadgenCpu: (100 * (w1.self - w0.self)) / wallMs,
     serverCpu: (100 * (w1.server - w0.server)) / wallMs,
     serverMainCpu: (100 * (w1.main - w0.main)) / wallMs,
+    // Everything else on the machine (other sessions, the OS): a measure of interference.
+    otherCpu: (100 * (w1.machine - w0.machine - (w1.self - w0.self) - (w1.server - w0.server))) / wallMs,
     treeSize: info.treeSize,
   };
 }
@@ -482,6 +499,7 @@ async function proofRun({ server, size, count, concurrency }) {
   const lat = [];
   let bad = 0;
   let left = count;
+  const c0 = { self: selfCpuMs(), server: procCpuMs(server.pid), machine: machineBusyMs() };
   const t = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -494,8 +512,10 @@ async function proofRun({ server, size, count, concurrency }) {
     }),
   );
   const ms = performance.now() - t;
+  const c1 = { self: selfCpuMs(), server: procCpuMs(server.pid), machine: machineBusyMs() };
   agent.destroy();
-  return { ...stats(lat), perSec: (count * 1000) / ms, bad, proofLen: p.hashes.length };
+  const otherCpu = (100 * (c1.machine - c0.machine - (c1.self - c0.self) - (c1.server - c0.server))) / ms;
+  return { ...stats(lat), perSec: (count * 1000) / ms, bad, proofLen: p.hashes.length, otherCpu };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -506,6 +526,7 @@ async function main() {
     cpus: availableParallelism(), model: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, scratch,
     loadavgStart: loadavg(),
   };
+
   log(`scratch data in ${scratch}${QUICK ? ' (quick run)' : ''}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 
   const keys = makeKeys(4);
@@ -630,14 +651,15 @@ function report(r) {
   out.push('Durable appends over HTTP (loopback, keep-alive node:http clients, hashedrekord P-256, distinct entries)');
   const shown = r.appends.filter((a) => !a.whatIfYield);
   const row = (a) => [
-    a.concurrency, a.workers, M(a.tree), fmt.int(a.perSec), fmt.ms(a.p50), fmt.ms(a.p99), fmt.pct(a.loadgenCpu), fmt.pct(a.serverCpu), fmt.pct(a.serverMainCpu),
+    a.concurrency, a.workers, M(a.tree), fmt.int(a.perSec), fmt.ms(a.p50), fmt.ms(a.p99), fmt.pct(a.loadgenCpu), fmt.pct(a.serverCpu), fmt.pct(a.serverMainCpu), fmt.pct(Math.max(0, a.otherCpu)),
     a.trace ? (a.trace.entries / a.trace.batches).toFixed(1) : '—', a.trace ? fmt.ms(a.trace.commitMs / a.trace.batches) : '—',
     Object.values(a.errors).reduce((x, y) => x + y, 0) + a.failures,
   ];
-  const headers = ['clients', 'verifyWorkers', 'tree', 'appends/s', 'p50', 'p99', 'loadgen CPU', 'server CPU', 'main thread', 'entries/commit', 'ms/commit', 'non-201'];
+  const headers = ['clients', 'verifyWorkers', 'tree', 'appends/s', 'p50', 'p99', 'loadgen CPU', 'server CPU', 'main thread', 'other CPU', 'entries/commit', 'ms/commit', 'non-201'];
   out.push(table(headers, shown.map(row)));
   out.push(`  CPU is % of one core over the measured window (the machine has ${r.machine.cpus * 100}%); "main thread" is the server's`);
-  out.push('  event-loop thread (HTTP, sequencer, SQLite), "server CPU" adds the verify workers. entries/commit and ms/commit');
+  out.push('  event-loop thread (HTTP, sequencer, SQLite), "server CPU" adds the verify workers; "other CPU" is everything else');
+  out.push('  on the machine in that window (other processes: should be ~0 for clean figures). entries/commit and ms/commit');
   out.push('  (one durable SQLite transaction, fsync included) cover the whole run, warm-up too.');
   const whatIf = r.appends.filter((a) => a.whatIfYield);
   if (whatIf.length > 0) {
@@ -667,6 +689,7 @@ function report(r) {
         ['  p99', fmt.ms(r.proofSeq.p99), '', ''],
         [`inclusion proof GET at ${N}, 16 concurrent: p50 / p99`, `${fmt.ms(r.proof16.p50)} / ${fmt.ms(r.proof16.p99)}`, '', ''],
         ['  throughput', `${fmt.int(r.proof16.perSec)}/s`, '', ''],
+        ['  (other processes\' CPU during the proof runs: sequential / 16)', `${fmt.pct(Math.max(0, r.proofSeq.otherCpu))} / ${fmt.pct(Math.max(0, r.proof16.otherCpu))}`, '', ''],
         [`shard.proveInclusion alone at ${N}, in-process: p50 / p99`, `${fmt.us(r.proveInclusion.p50 * 1000)} / ${fmt.us(r.proveInclusion.p99 * 1000)}`, '', ''],
         [`restart with ${N}: spawn → first 200 on /api/v1/log (median of ${r.restart.runs.length})`, fmt.ms(r.restart.medianMs), `< ${TARGET.restartMs} ms`, ok(r.restart.medianMs < TARGET.restartMs)],
         ['  of which Node boot + module imports in the child', fmt.ms(median(r.restart.runs.map((x) => x.sinceStartMs - x.serveLogMs))), '', ''],

@@ -82,7 +82,7 @@ export function parseStatement(payload: Buffer): Statement {
   for (const s of subjects) {
     const d = (s as { digest?: unknown } | null)?.digest;
     if (typeof s !== 'object' || s === null || typeof d !== 'object' || d === null || Array.isArray(d)) fail('ERR_VERIFY_ARTIFACT', 'in-toto subject has no digest map');
-    if (Object.values(d as object).some((x) => typeof x !== 'string')) fail('ERR_VERIFY_ARTIFACT', 'in-toto subject digest values must be strings');
+    if (Object.values(d).some((x) => typeof x !== 'string')) fail('ERR_VERIFY_ARTIFACT', 'in-toto subject digest values must be strings');
   }
   return o as unknown as Statement;
 }

@@ -61,25 +61,36 @@ const GITHUB: [keyof Policy, string][] = [
 export function checkPolicyShape(policy: Policy, keyless: boolean): void {
   const hasIdentity = policy.identity !== undefined || policy.identityRegExp !== undefined;
   const hasIssuer = policy.issuer !== undefined || policy.issuerRegExp !== undefined;
+  if (policy.identityRegExp !== undefined) anchored(policy.identityRegExp);
+  if (policy.issuerRegExp !== undefined) anchored(policy.issuerRegExp);
   if (keyless) {
     if (!policy.insecureAnyIdentity && !(hasIdentity && hasIssuer)) {
       fail('ERR_VERIFY_POLICY', 'keyless verification needs both an identity and an issuer policy (or insecureAnyIdentity)');
     }
+    if (policy.publicKey) fail('ERR_VERIFY_POLICY', 'the bundle is signed with a certificate, not the given public key');
     return;
   }
   if (!policy.publicKey) fail('ERR_VERIFY_POLICY', 'the bundle is signed with a managed key: a public key is required');
   if (hasIdentity || hasIssuer) fail('ERR_VERIFY_POLICY', 'the bundle is signed with a managed key: certificate identity policies do not apply');
 }
 
-/** Compile a policy pattern anchored at both ends. */
+const compiled = new Map<string, RegExp>();
+
+/** Compile a policy pattern anchored at both ends (compiled once per pattern). */
 export function anchored(pattern: string | RegExp): RegExp {
   const source = typeof pattern === 'string' ? pattern : pattern.source;
   const flags = typeof pattern === 'string' ? '' : pattern.flags.replace(/[gy]/g, '');
+  const key = `${flags}/${source}`;
+  let re = compiled.get(key);
+  if (re) return re;
   try {
-    return new RegExp(`^(?:${source})$`, flags);
+    re = new RegExp(`^(?:${source})$`, flags);
   } catch (cause) {
     return fail('ERR_VERIFY_POLICY', `invalid policy regular expression ${JSON.stringify(source)}`, cause);
   }
+  if (compiled.size >= 256) compiled.clear();
+  compiled.set(key, re);
+  return re;
 }
 
 function matches(value: string | undefined, exact: string | undefined, re: string | RegExp | undefined): boolean {

@@ -37,9 +37,9 @@ export interface CertificateAuthority {
   chain: Certificate[];
   validFor: ValidFor;
   /**
-   * For each index k: whether chain[k..] is a valid path tail for a certificate chain[k]
-   * issued (signatures, CA flags, path lengths with chain[k] directly above a leaf), and
-   * the window in which all of chain[k..] are valid. Undefined where unusable.
+   * CAs: for each index k, whether chain[k..] is a valid issuer side for a leaf issued by
+   * chain[k] (CA flags, path lengths), with the window in which all of chain[k..] are valid;
+   * undefined where unusable. TSAs: one entry, the window of the whole chain.
    */
   tails: ({ notBefore: number; notAfter: number } | undefined)[];
   /** Why this authority is unusable, if it is. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DEV_BANNER } from './login/pages.js';
 import { captureOutput, createPkce, JWT_PATTERN, launchChromium, startHost, startRedirectListener, type Capture, type Host } from './test-support.js';
 
@@ -16,7 +16,7 @@ describe('login issuer in a browser', () => {
   let host: Host;
   let doc: any;
   let browser: Browser | undefined;
-  let context: BrowserContext | undefined;
+  let sharedPage: Page | undefined;
   let skip: string | undefined;
   let capture: Capture;
   /** Every token, code and secret the flows handled: none may show up in the output. */
@@ -32,14 +32,14 @@ describe('login issuer in a browser', () => {
       console.warn(`oidc-dev browser tests: ${skip}`);
     } else {
       browser = launched.browser;
-      context = await browser.newContext();
-      context.setDefaultTimeout(10_000);
+      // One page for every flow: a second sign-in in the same browser is part of what is tested.
+      sharedPage = await browser.newPage();
+      sharedPage.setDefaultTimeout(10_000);
     }
   });
 
   after(async () => {
     capture.restore();
-    await context?.close();
     await browser?.close();
     await host.close();
   });
@@ -70,12 +70,12 @@ describe('login issuer in a browser', () => {
         client_id: 'sigstore', response_type: 'code', scope: 'openid email', redirect_uri: listener.redirectUri,
         code_challenge: pkce.challenge, code_challenge_method: 'S256', state, nonce,
       });
-      await page.goto(`${doc.authorization_endpoint}?${params}`);
+      await page.goto(`${doc.authorization_endpoint}?${params.toString()}`);
       assert.equal((await page.textContent('#dev-issuer-banner'))?.trim(), DEV_BANNER);
       assert.match(new URL(page.url()).pathname, /^\/oidc\/interaction\//);
       await page.fill('#email', email);
       await Promise.all([
-        page.waitForURL((url) => url.href.startsWith(listener.redirectUri)),
+        page.waitForURL((url) => url.href.startsWith(listener.redirectUri), { waitUntil: 'commit' }),
         page.click('#sign-in'),
       ]);
       const callback = await listener.callback;
@@ -96,8 +96,8 @@ describe('login issuer in a browser', () => {
   }
 
   it('runs the authorization code flow with PKCE through the login page', async (t: TestContext) => {
-    if (!context) return t.skip(skip);
-    const page = await context.newPage();
+    const page = sharedPage;
+    if (!page) return t.skip(skip);
     const claims = await signIn(page, 'dev@example.com');
     assert.equal(claims.sub, 'dev@example.com');
     assert.equal(claims.email, 'dev@example.com');
@@ -109,28 +109,27 @@ describe('login issuer in a browser', () => {
     const again = await signIn(page, 'other@example.org');
     assert.equal(again.sub, 'other@example.org');
     assert.equal(again.email, 'other@example.org');
-    await page.close();
   });
 
   it('re-renders the login page for an address it cannot use', async (t: TestContext) => {
-    if (!context) return t.skip(skip);
-    const page = await context.newPage();
+    const page = sharedPage;
+    if (!page) return t.skip(skip);
     const params = new URLSearchParams({
       client_id: 'sigstore', response_type: 'code', scope: 'openid email', redirect_uri: 'http://127.0.0.1:9/cb',
       code_challenge: createPkce().challenge, code_challenge_method: 'S256',
     });
-    await page.goto(`${doc.authorization_endpoint}?${params}`);
+    await page.goto(`${doc.authorization_endpoint}?${params.toString()}`);
     // Skip the browser's own type=email check to reach the server's.
     await page.$eval('#login-form', (form) => form.setAttribute('novalidate', ''));
     await page.fill('#email', 'not an email');
     await Promise.all([page.waitForLoadState('load'), page.click('#sign-in')]);
     assert.match((await page.textContent('.error')) ?? '', /Enter an email address/);
     assert.equal(await page.inputValue('#email'), 'not an email');
-    await page.close();
   });
 
   it('runs the device authorization grant, approved in the browser', async (t: TestContext) => {
-    if (!context) return t.skip(skip);
+    const page = sharedPage;
+    if (!page) return t.skip(skip);
     const res = await fetch(doc.device_authorization_endpoint, {
       method: 'POST', body: new URLSearchParams({ client_id: 'sigstore', scope: 'openid email' }),
     });
@@ -144,7 +143,6 @@ describe('login issuer in a browser', () => {
     assert.equal(pending.status, 400);
     assert.equal(pending.body.error, 'authorization_pending');
 
-    const page = await context.newPage();
     await page.goto(device.verification_uri_complete);
     assert.equal((await page.textContent('#user-code'))?.trim(), device.user_code);
     assert.equal((await page.textContent('#dev-issuer-banner'))?.trim(), DEV_BANNER);
@@ -154,7 +152,6 @@ describe('login issuer in a browser', () => {
     await page.fill('#email', 'device@example.com');
     await page.click('#sign-in');
     await page.waitForSelector('text=The device is signed in');
-    await page.close();
 
     const done = await poll();
     assert.equal(done.status, 200, JSON.stringify(done.body.error));
@@ -179,7 +176,9 @@ describe('login issuer in a browser', () => {
   });
 
   it('wrote no JWT, code or CI secret to stdout, stderr or the console', () => {
+    console.info('oidc-dev: output capture check');
     const output = capture.text();
+    assert.ok(output.includes('oidc-dev: output capture check'), 'the capture sees console output');
     assert.ok(secrets.length >= 2);
     assert.doesNotMatch(output, JWT_PATTERN);
     for (const secret of secrets) assert.ok(!output.includes(secret), 'a token or secret appeared in the output');

@@ -37,12 +37,12 @@ async function toIssuerKey(privateJwk: JWK): Promise<IssuerKey> {
   if (privateJwk.kty !== 'EC' || privateJwk.crv !== 'P-256' || typeof privateJwk.d !== 'string') {
     throw new Error('oidc-dev: stored key is not a private P-256 JWK');
   }
-  const { d: _d, ...publicPart } = privateJwk;
+  const publicPart: JWK = { kty: 'EC', crv: 'P-256', x: privateJwk.x, y: privateJwk.y };
   const kid = privateJwk.kid ?? (await calculateJwkThumbprint(publicPart));
   const full: JWK = { ...privateJwk, kid, alg: 'ES256', use: 'sig' };
   const signingKey = await importJWK(full, 'ES256');
   if (signingKey instanceof Uint8Array) throw new Error('oidc-dev: expected an asymmetric key');
-  const publicJwk: JWK = { kty: 'EC', crv: 'P-256', x: publicPart.x, y: publicPart.y, kid, alg: 'ES256', use: 'sig' };
+  const publicJwk: JWK = { ...publicPart, kid, alg: 'ES256', use: 'sig' };
   return { kid, privateJwk: full, publicJwk, signingKey };
 }
 

@@ -14,7 +14,7 @@ function authorizationUrl(doc: any, redirectUri: string, extra: Record<string, s
     client_id: 'sigstore', response_type: 'code', scope: 'openid email', redirect_uri: redirectUri,
     code_challenge: createPkce().challenge, code_challenge_method: 'S256', state: 's1', nonce: 'n1', ...extra,
   });
-  return `${doc.authorization_endpoint}?${params}`;
+  return `${doc.authorization_endpoint}?${params.toString()}`;
 }
 
 describe('login issuer', () => {
@@ -64,6 +64,31 @@ describe('login issuer', () => {
 
     const plain = await fetch(authorizationUrl(doc, 'http://127.0.0.1:5000/cb', { code_challenge_method: 'plain' }), { redirect: 'manual' });
     assert.equal(new URL(plain.headers.get('location')!).searchParams.get('error'), 'invalid_request');
+  });
+
+  it('sends a cancelled sign-in back to the client as access_denied', async () => {
+    const jar = new Map<string, string>();
+    const step = async (url: string, init: RequestInit = {}) => {
+      const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+      const res = await fetch(new URL(url, host.origin), { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie } });
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const i = pair!.indexOf('=');
+        jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+      }
+      return res;
+    };
+    const toLogin = await step(authorizationUrl(doc, 'http://127.0.0.1:5001/cb'));
+    const loginPath = toLogin.headers.get('location')!;
+    const page = await (await step(loginPath)).text();
+    assert.ok(page.includes(`action="${loginPath}/abort"`));
+    const aborted = await step(`${loginPath}/abort`, { method: 'POST' });
+    assert.equal(aborted.status, 303);
+    const back = await step(aborted.headers.get('location')!);
+    const callback = new URL(back.headers.get('location')!);
+    assert.equal(callback.origin, 'http://127.0.0.1:5001');
+    assert.equal(callback.searchParams.get('error'), 'access_denied');
+    assert.equal(callback.searchParams.get('state'), 's1');
   });
 
   it('answers a login page visited without its interaction cookie with an expiry notice', async () => {

@@ -71,7 +71,7 @@ export async function createLoginProvider(issuer: string, key: IssuerKey): Promi
 
   const configuration: Configuration = {
     adapter: (name: string) => new MemoryAdapter(name, store),
-    jwks: { keys: [key.privateJwk as Record<string, unknown>] } as Configuration['jwks'],
+    jwks: { keys: [key.privateJwk] },
     clients: [{
       client_id: SIGSTORE_CLIENT_ID,
       client_name: 'Sigstore client',
@@ -143,6 +143,7 @@ export async function createLoginProvider(issuer: string, key: IssuerKey): Promi
   // RFC 8252 §7.3 fixes the loopback port as the client's choice; sigstore clients also
   // pick their own callback path, so any loopback http URI is accepted for this client.
   const client = provider.Client;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with .call(this)
   const redirectUriAllowed = client.prototype.redirectUriAllowed;
   client.prototype.redirectUriAllowed = function allowLoopback(this: InstanceType<typeof client>, value: string): boolean {
     if (this.clientId === SIGSTORE_CLIENT_ID && isLoopbackRedirect(value)) return true;

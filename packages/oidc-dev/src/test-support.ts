@@ -32,11 +32,11 @@ function close(server: Server): Promise<void> {
 
 /** A node:http host whose other paths answer 418, with oidc-dev mounted at `<origin><basePath>`. */
 export async function startHost(opts: Omit<OidcDevOptions, 'baseUrl'> & { basePath?: string } = {}): Promise<Host> {
-  let dev: OidcDev | undefined;
+  const mounted: { dev?: OidcDev } = {};
   const otherRequests: string[] = [];
   const server = createServer((req, res) => {
-    if (dev?.handles(req.url ?? '/')) {
-      dev.handle(req, res);
+    if (mounted.dev?.handles(req.url ?? '/')) {
+      mounted.dev.handle(req, res);
       return;
     }
     otherRequests.push(req.url ?? '/');
@@ -45,8 +45,8 @@ export async function startHost(opts: Omit<OidcDevOptions, 'baseUrl'> & { basePa
   const port = await listen(server);
   const origin = `http://127.0.0.1:${port}`;
   const { basePath = '', ...rest } = opts;
-  dev = await createOidcDev({ ...rest, baseUrl: `${origin}${basePath}` });
-  const started = dev;
+  const started = await createOidcDev({ ...rest, baseUrl: `${origin}${basePath}` });
+  mounted.dev = started;
   return {
     origin,
     dev: started,
@@ -102,32 +102,35 @@ export function captureOutput(): Capture {
   const record = (chunk: unknown): void => {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : String(chunk));
   };
-  const outWrite = process.stdout.write;
-  const errWrite = process.stderr.write;
-  process.stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-    record(chunk);
-    return (outWrite as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof process.stdout.write;
-  process.stderr.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
-    record(chunk);
-    return (errWrite as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof process.stderr.write;
-  const methods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
-  const originals = methods.map((m) => console[m]);
-  methods.forEach((m, i) => {
-    const original = originals[i]!;
-    console[m] = (...args: unknown[]) => {
-      record(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a) ?? String(a))).join(' '));
-      original.apply(console, args);
-    };
-  });
+  // Wrap, and later restore exactly what was there (an own property or the prototype's).
+  const targets = [
+    [process.stdout, 'write'], [process.stderr, 'write'],
+    ...(['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((m) => [console, m] as const),
+  ] as const;
+  const saved = targets.map(([object, key]) => Object.getOwnPropertyDescriptor(object, key));
+  for (const [object, key] of targets) {
+    if (object === console) {
+      const original = console[key as 'log'].bind(console);
+      console[key as 'log'] = (...args: unknown[]) => {
+        record(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a) ?? String(a))).join(' '));
+        original(...args);
+      };
+    } else {
+      const stream = object as NodeJS.WriteStream;
+      const original = stream.write.bind(stream) as (...a: unknown[]) => boolean;
+      stream.write = (chunk: unknown, ...rest: unknown[]) => {
+        record(chunk);
+        return original(chunk, ...rest);
+      };
+    }
+  }
   return {
     text: () => chunks.join(''),
     restore() {
-      process.stdout.write = outWrite;
-      process.stderr.write = errWrite;
-      methods.forEach((m, i) => {
-        console[m] = originals[i]!;
+      targets.forEach(([object, key], i) => {
+        const descriptor = saved[i];
+        if (descriptor) Object.defineProperty(object, key, descriptor);
+        else Reflect.deleteProperty(object, key);
       });
     },
   };
