@@ -19,7 +19,7 @@ import {
   TileEdge, decodeBase64, decodeHex, describePublicKey, expandTile, hashLeaf, rootFromLeafHashes, verifyDigestSignature, verifyInclusion,
 } from '@sigil/core';
 import { SqliteStorage, TransparencyLog } from '@sigil/log';
-import { admitRaw } from '../packages/log/dist/admission.js';
+import { admitRaw } from '../packages/log/dist/admit.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SERVER = join(here, 'log-server.mjs');

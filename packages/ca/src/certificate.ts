@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
-import { objectIdentifier, octetString, readChildren, readElement, sequence, tlv, utf8String } from './der.js';
+import {
+  bitString, boolean, certificateTime, contextTag, objectIdentifier, octetString, readChildren, readElement, sequence, smallInteger, tlv,
+  unsignedInteger, utf8String, TAG,
+} from './der.js';
 import { OID_OTHERNAME_SAN, type SigstoreExtension } from './issuers/extensions.js';
 import type { Principal, SubjectAlternativeName } from './issuers/principal.js';
 import { randomSerial, type CaSigner } from './key-backend/signer.js';
@@ -15,6 +18,7 @@ const OID = {
   authorityKeyIdentifier: '2.5.29.35',
   subjectAltName: '2.5.29.17',
   codeSigning: '1.3.6.1.5.5.7.3.3',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
 } as const;
 
 export interface LeafInput {
@@ -25,42 +29,140 @@ export interface LeafInput {
   randomBytes: (n: number) => Uint8Array;
 }
 
+/** What varies from one leaf to the next. */
+export interface LeafFields {
+  /** Positive serial number magnitude (minimally re-encoded). */
+  serialNumber: Uint8Array;
+  notBefore: Date;
+  notAfter: Date;
+  /** DER SubjectPublicKeyInfo, embedded as given. */
+  publicKey: Uint8Array;
+  principal: Principal;
+}
+
+// The constant parts of every leaf, encoded once.
+/** ecdsa-with-SHA256, parameters absent (RFC 5758 §3.2). */
+const ECDSA_WITH_SHA256 = sequence(objectIdentifier(OID.ecdsaWithSha256));
+/** [0] EXPLICIT Version v3. */
+const VERSION_3 = contextTag(0, true, smallInteger(2));
+/** Fulcio leaves have an empty subject: the identity is in the SAN. */
+const EMPTY_NAME = sequence();
+/** KeyUsage digitalSignature (critical): BIT STRING 0x80 with 7 unused bits. */
+const KEY_USAGE = extension(OID.keyUsage, true, bitString(Uint8Array.of(0x80), 7));
+const EXT_KEY_USAGE = extension(OID.extKeyUsage, false, sequence(objectIdentifier(OID.codeSigning)));
+
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE (absent when false in DER), extnValue OCTET STRING }. */
+function extension(oid: string, critical: boolean, value: Uint8Array): Buffer {
+  return critical ? sequence(objectIdentifier(oid), boolean(true), octetString(value)) : sequence(objectIdentifier(oid), octetString(value));
+}
+
+/** The parts of a leaf that come from its issuing certificate. */
+interface IssuerParts {
+  /** The issuer's subject Name, the exact bytes of its certificate (name chaining compares them). */
+  name: Buffer;
+  /** The AuthorityKeyIdentifier extension: keyIdentifier = the issuer's SKI. */
+  authorityKeyId: Buffer;
+}
+
+const issuerParts = new WeakMap<x509.X509Certificate, IssuerParts>();
+
+function issuerPartsOf(issuer: x509.X509Certificate): IssuerParts {
+  const hit = issuerParts.get(issuer);
+  if (hit) return hit;
+  const [tbs] = readChildren(readElement(Buffer.from(issuer.rawData)).content);
+  if (tbs?.tag !== TAG.SEQUENCE) throw new Error('the issuing certificate is malformed');
+  const fields = readChildren(tbs.content);
+  // version [0] (optional), serialNumber, signature, issuer, validity, subject
+  const subject = fields[(fields[0]?.tag === 0xa0 ? 1 : 0) + 4];
+  if (subject?.tag !== TAG.SEQUENCE) throw new Error('the issuing certificate has no subject name');
+  const ski = issuer.getExtension(x509.SubjectKeyIdentifierExtension);
+  if (!ski) throw new Error('the issuing certificate has no subject key identifier');
+  const parts: IssuerParts = {
+    name: Buffer.from(subject.raw),
+    authorityKeyId: extension(OID.authorityKeyIdentifier, false, sequence(contextTag(0, false, Buffer.from(ski.keyId, 'hex')))),
+  };
+  issuerParts.set(issuer, parts);
+  return parts;
+}
+
 /**
- * Issue a code-signing leaf exactly as Fulcio does: 160-bit random positive serial,
- * empty subject, issuer = the intermediate, valid now..now+10 min, KeyUsage
- * digitalSignature (critical), EKU codeSigning, SKI, AKI = issuer SKI, one critical SAN,
- * then the Sigstore extensions. Time and randomness come from the caller.
+ * The DER TBSCertificate of a Fulcio leaf: v3, the serial, ecdsa-with-SHA256, issuer =
+ * the intermediate's subject, valid notBefore..notAfter, empty subject, the proven key;
+ * extensions in Fulcio's order: KeyUsage digitalSignature (critical), EKU codeSigning,
+ * SKI, AKI = issuer SKI, one critical SAN, then the Sigstore extensions.
  */
-export async function issueLeaf(signer: CaSigner, input: LeafInput): Promise<x509.X509Certificate> {
-  const issuer = signer.chain[0]!;
-  const issuerSki = issuer.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (!issuerSki) throw new Error('the issuing certificate has no subject key identifier');
+export function leafTbs(issuer: x509.X509Certificate, f: LeafFields): Buffer {
+  const parts = issuerPartsOf(issuer);
+  const spki = Buffer.from(f.publicKey.buffer, f.publicKey.byteOffset, f.publicKey.byteLength);
+  const extensions = sequence(
+    KEY_USAGE,
+    EXT_KEY_USAGE,
+    extension(OID.subjectKeyIdentifier, false, octetString(subjectKeyId(spki))),
+    parts.authorityKeyId,
+    identityExtensions(f.principal),
+  );
+  return sequence(
+    VERSION_3,
+    unsignedInteger(f.serialNumber),
+    ECDSA_WITH_SHA256,
+    parts.name,
+    sequence(certificateTime(f.notBefore), certificateTime(f.notAfter)),
+    EMPTY_NAME,
+    spki,
+    contextTag(3, true, extensions),
+  );
+}
+
+/** Encoded identity extensions of principals that cannot change (frozen: the CA's, one per cached token). */
+const identityCache = new WeakMap<Principal, Buffer>();
+
+/** The critical SAN, then the Sigstore extensions: every extension that comes from the principal, concatenated. */
+function identityExtensions(principal: Principal): Buffer {
+  const hit = identityCache.get(principal);
+  if (hit) return hit;
+  const der = Buffer.concat([extension(OID.subjectAltName, true, encodeSan(principal.san)), ...principal.extensions.map(sigstoreExtension)]);
+  if (Object.isFrozen(principal) && Object.isFrozen(principal.san) && Object.isFrozen(principal.extensions) && principal.extensions.every((e) => Object.isFrozen(e))) {
+    identityCache.set(principal, der);
+  }
+  return der;
+}
+
+/** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }. */
+export function assembleCertificate(tbs: Uint8Array, signature: Uint8Array): Buffer {
+  return sequence(tbs, ECDSA_WITH_SHA256, bitString(signature));
+}
+
+/**
+ * Issue a code-signing leaf exactly as Fulcio does (160-bit random positive serial, valid
+ * now..now+10 min, see `leafTbs`) and return its DER. The TBS is encoded here and only
+ * its bytes go to the signer. Time and randomness come from the caller.
+ */
+export async function encodeLeaf(signer: CaSigner, input: LeafInput): Promise<Buffer> {
   const notBefore = new Date(Math.floor(input.now.getTime() / 1000) * 1000);
-  return signer.createCertificate({
+  const tbs = leafTbs(signer.chain[0]!, {
     serialNumber: randomSerial(input.randomBytes),
     notBefore,
     notAfter: new Date(notBefore.getTime() + LEAF_VALIDITY_MS),
     publicKey: input.publicKey,
-    extensions: leafExtensions(input.publicKey, Buffer.from(issuerSki.keyId, 'hex'), input.principal),
+    principal: input.principal,
   });
+  const signature = await signer.signTbs(tbs);
+  const sig = readElement(Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength));
+  if (sig.tag !== TAG.SEQUENCE || sig.rest.length !== 0) throw new Error('the CA signer returned a signature that is not a DER ECDSA-Sig-Value');
+  return assembleCertificate(tbs, signature);
 }
 
-/** The leaf's extensions in Fulcio's order. */
-export function leafExtensions(spki: Uint8Array, issuerKeyId: Uint8Array, principal: Principal): x509.Extension[] {
-  return [
-    new x509.Extension(OID.keyUsage, true, Buffer.from([0x03, 0x02, 0x07, 0x80])), // BIT STRING: digitalSignature
-    new x509.Extension(OID.extKeyUsage, false, sequence(objectIdentifier(OID.codeSigning))),
-    new x509.Extension(OID.subjectKeyIdentifier, false, octetString(subjectKeyId(spki))),
-    new x509.Extension(OID.authorityKeyIdentifier, false, sequence(tlv(0x80, issuerKeyId))),
-    new x509.Extension(OID.subjectAltName, true, encodeSan(principal.san)),
-    ...principal.extensions.map(sigstoreExtension),
-  ];
+/** `encodeLeaf`, parsed. */
+export async function issueLeaf(signer: CaSigner, input: LeafInput): Promise<x509.X509Certificate> {
+  return new x509.X509Certificate(await encodeLeaf(signer, input));
 }
 
 /** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING's bits. */
 export function subjectKeyId(spki: Uint8Array): Buffer {
-  const [, bits] = readChildren(readElement(Buffer.from(spki)).content);
-  if (!bits || bits.tag !== 0x03) throw new Error('not a SubjectPublicKeyInfo');
+  const outer = readElement(Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength));
+  if (outer.tag !== TAG.SEQUENCE || outer.rest.length !== 0) throw new Error('not a SubjectPublicKeyInfo');
+  const [, bits] = readChildren(outer.content);
+  if (!bits || bits.tag !== TAG.BIT_STRING || bits.content.length === 0) throw new Error('not a SubjectPublicKeyInfo');
   return createHash('sha1').update(bits.content.subarray(1)).digest();
 }
 
@@ -72,10 +174,11 @@ export function encodeSan(san: SubjectAlternativeName): Buffer {
     case 'uri':
       return sequence(tlv(0x86, Buffer.from(san.value, 'ascii')));
     case 'otherName':
-      return sequence(tlv(0xa0, Buffer.concat([objectIdentifier(OID_OTHERNAME_SAN), tlv(0xa0, utf8String(san.value))])));
+      return sequence(tlv(0xa0, objectIdentifier(OID_OTHERNAME_SAN), tlv(0xa0, utf8String(san.value))));
   }
 }
 
-function sigstoreExtension(e: SigstoreExtension): x509.Extension {
-  return new x509.Extension(e.oid, false, e.encoding === 'raw' ? Buffer.from(e.value, 'utf8') : utf8String(e.value));
+/** .1–.6 carry the bare UTF-8 bytes; .8 and later a DER UTF8String. */
+function sigstoreExtension(e: SigstoreExtension): Buffer {
+  return extension(e.oid, false, e.encoding === 'raw' ? Buffer.from(e.value, 'utf8') : utf8String(e.value));
 }

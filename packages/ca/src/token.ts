@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { isSigilError } from '@sigil/core';
 import type { IssuerRegistry, ResolvedIssuer } from './config.js';
@@ -12,6 +13,8 @@ export const MAX_TOKEN_BYTES = 16 * 1024;
 const MAX_DISCOVERY_BYTES = 64 * 1024;
 const MAX_JWKS_BYTES = 256 * 1024;
 const MAX_CACHED_ISSUERS = 100;
+/** Default bound of the verified-token cache (entries; each holds a token's claims, not the token). */
+export const DEFAULT_TOKEN_CACHE_SIZE = 10_000;
 const MAX_REDIRECTS = 3;
 /** Three base64url segments; the signature may be empty only so that `alg: none` gets a clear answer. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -31,6 +34,11 @@ export interface TokenVerifierOptions {
   discoveryMaxAgeMs?: number;
   /** Allowed clock skew for exp, nbf and iat (default 60 s). */
   clockToleranceSec?: number;
+  /**
+   * Verified tokens remembered, least recently used dropped first (default 10,000; 0
+   * turns the cache off). Only successes are kept, each until the token's `exp`.
+   */
+  tokenCacheSize?: number;
 }
 
 export interface VerifiedToken {
@@ -47,6 +55,13 @@ interface CachedIssuer {
 /** A failed discovery is remembered this long, so bad tokens cannot make us hammer an issuer. */
 const FAILED_DISCOVERY_MS = 10_000;
 
+interface CachedToken {
+  /** Clock times (ms) within which a fresh verification would accept the token too: [nbf/iat − skew, exp). */
+  from: number;
+  until: number;
+  result: VerifiedToken;
+}
+
 /**
  * OIDC ID token verification. The unverified `iss` only selects a configured issuer
  * (exact, or an anchored meta-issuer pattern); its keys come from OIDC discovery, whose
@@ -57,17 +72,62 @@ const FAILED_DISCOVERY_MS = 10_000;
  */
 export class TokenVerifier {
   private readonly cache = new Map<string, CachedIssuer>();
+  /** SHA-256 of a verified token → its result; Map order is the LRU order. */
+  private readonly verified = new Map<string, CachedToken>();
+  private readonly maxVerified: number;
+  private hits = 0;
   private readonly fetch: typeof fetch;
   private readonly clock: () => Date;
 
   constructor(private readonly opts: TokenVerifierOptions) {
     this.fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.clock = opts.clock ?? (() => new Date());
+    this.maxVerified = Math.max(0, Math.floor(opts.tokenCacheSize ?? DEFAULT_TOKEN_CACHE_SIZE));
   }
 
+  /** The verified-token cache: entries held, and verifications it answered. */
+  cacheStats(): { size: number; hits: number } {
+    return { size: this.verified.size, hits: this.hits };
+  }
+
+  /**
+   * A token seen before (same bytes) and verified is answered from the cache until its
+   * `exp`, without its signature being checked again. Rejections are never remembered:
+   * a token that failed is verified afresh each time.
+   */
   async verify(token: unknown): Promise<VerifiedToken> {
     if (typeof token !== 'string' || token === '') throw tokenRejected('no identity token: send credentials.oidcIdentityToken or an Authorization: Bearer header');
     if (token.length > MAX_TOKEN_BYTES) throw tokenRejected(`token larger than ${MAX_TOKEN_BYTES} bytes`);
+    if (this.maxVerified === 0) return this.verifyFresh(token);
+    const key = createHash('sha256').update(token).digest('base64');
+    const hit = this.verified.get(key);
+    if (hit) {
+      const now = this.clock().getTime();
+      this.verified.delete(key);
+      if (now >= hit.from && now < hit.until) {
+        this.verified.set(key, hit);
+        this.hits++;
+        return hit.result;
+      }
+    }
+    const result = await this.verifyFresh(token);
+    this.remember(key, result);
+    return result;
+  }
+
+  private remember(key: string, result: VerifiedToken): void {
+    const { exp, nbf, iat } = result.claims;
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) return;
+    const skewMs = (this.opts.clockToleranceSec ?? 60) * 1000;
+    const from = Math.max(typeof nbf === 'number' ? nbf * 1000 : -Infinity, typeof iat === 'number' ? iat * 1000 : -Infinity) - skewMs;
+    const entry: CachedToken = { from: Number.isNaN(from) ? Infinity : from, until: exp * 1000, result };
+    if (this.clock().getTime() >= entry.until) return;
+    this.verified.delete(key);
+    this.verified.set(key, entry);
+    while (this.verified.size > this.maxVerified) this.verified.delete(this.verified.keys().next().value!);
+  }
+
+  private async verifyFresh(token: string): Promise<VerifiedToken> {
     if (!COMPACT_JWS.test(token)) throw tokenRejected('malformed token: expected a compact JWS (three base64url segments separated by dots)');
     const [h, p] = token.split('.', 2) as [string, string];
     const header = decodeSegment(h, 'header');
@@ -98,7 +158,8 @@ export class TokenVerifier {
     }
     if (typeof payload.iat === 'number' && payload.iat > now.getTime() / 1000 + tolerance) throw tokenRejected('token not yet valid: iat is in the future');
     if (issuer.Type === 'email') requireVerifiedEmail(issuer, payload);
-    return { issuer, claims: payload };
+    // Shared by every request that presents this token again: nobody may change it.
+    return Object.freeze({ issuer, claims: deepFreeze(payload) });
   }
 
   /** The issuer's key set, from discovery (cached per issuer, a failure briefly). */
@@ -205,6 +266,15 @@ async function readCapped(res: Response, maxBytes: number): Promise<Buffer> {
     chunks.push(Buffer.from(value));
   }
   return Buffer.concat(chunks);
+}
+
+/** Freeze a JSON value all the way down (claims are plain JSON from the token payload). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 function decodeSegment(segment: string, what: 'header' | 'payload'): Record<string, unknown> {

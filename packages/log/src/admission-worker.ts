@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { admitRaw, errorReply } from './admission.js';
+import { admitRaw, errorReply } from './admit.js';
 
 parentPort?.on('message', ({ id, raw }: { id: number; raw: string }) => {
   try {

@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { SigilError, hashLeaf, isSigilError, type SigilErrorCode } from '@sigil/core';
-import { admitEntry } from './kinds/registry.js';
+import { SigilError, type SigilErrorCode } from '@sigil/core';
 import type { AdmittedLeaf } from './sequencer.js';
 
 /** Verifies proposed entries (parse, schema, signature, canonical form) before sequencing. */
@@ -10,32 +9,19 @@ export interface Admission {
   close(): Promise<void>;
 }
 
-/** Parse and admit one proposed entry body. Pure: safe to run in a worker. */
-export function admitRaw(raw: string): AdmittedLeaf {
-  let proposed: unknown;
-  try {
-    proposed = JSON.parse(raw);
-  } catch {
-    throw new SigilError('ERR_BAD_REQUEST', 'request body is not valid JSON');
-  }
-  const admitted = admitEntry(proposed);
-  return { canonical: admitted.canonical, leafHash: hashLeaf(admitted.canonical), indexKeys: admitted.indexKeys };
-}
-
+/** Admission on the calling thread (entry kinds load on first use, not at start-up). */
 export function inlineAdmission(): Admission {
+  let admitRaw: ((raw: string) => AdmittedLeaf) | undefined;
   return {
-    admit: (raw) => {
-      try {
-        return Promise.resolve(admitRaw(raw));
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-      }
+    admit: async (raw) => {
+      admitRaw ??= (await import('./admit.js')).admitRaw;
+      return admitRaw(raw);
     },
     close: () => Promise.resolve(),
   };
 }
 
-type WorkerReply =
+export type WorkerReply =
   | { id: number; ok: true; canonical: Uint8Array; leafHash: Uint8Array; indexKeys: string[] }
   | { id: number; ok: false; code: SigilErrorCode | undefined; message: string };
 
@@ -84,9 +70,4 @@ export function workerAdmission(count = Math.max(1, availableParallelism() - 1))
       await Promise.all(workers.map((w) => w.terminate()));
     },
   };
-}
-
-export function errorReply(id: number, err: unknown): WorkerReply {
-  if (isSigilError(err)) return { id, ok: false, code: err.code, message: err.message };
-  return { id, ok: false, code: 'ERR_ENTRY_INVALID', message: 'entry could not be parsed' };
 }

@@ -141,8 +141,11 @@ export class Sequencer {
         }
         continue;
       }
+      // Let requests already on the wire reach the queue first: storage calls may finish
+      // without yielding, and without this every commit would carry a single entry.
+      await new Promise((r) => setImmediate(r));
       const batch = this.#queue.splice(0, this.opts.maxBatch);
-      await this.#commit(batch);
+      if (batch.length > 0) await this.#commit(batch);
     }
   }
 
@@ -174,7 +177,7 @@ export class Sequencer {
       return;
     }
     shard.record = { ...shard.record, size, root, checkpoint, lastIntegratedTime: time };
-    for (const t of tiles) shard.cache.put(t, t.data);
+    for (const t of tiles) shard.cache.put(t, t.data, t.nodes);
     batch.forEach((p, i) => this.#settle(p, (x) => x.resolve({ shard, entry: entries[i]!, size, checkpoint })));
   }
 

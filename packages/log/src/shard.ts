@@ -3,7 +3,7 @@ import type { LogSigner } from './signer.js';
 import type { LogStorage, ShardRecord, StoredEntry } from './storage/storage.js';
 import { TileCache } from './tile-cache.js';
 
-const TILE_CACHE_TILES = 2048;
+const TILE_CACHE_TILES = 8192; // ≈ 16 KiB each: every level-0 tile of a 2M-entry tree
 
 /** One tree of the log in memory: its record, key, tile cache and (when active) its right edge. */
 export class Shard {

@@ -35,6 +35,7 @@ export function loadLogSigner(pem: string): LogSigner {
     throw new SigilError('ERR_CONFIG', `log signing key must be ECDSA P-256 or Ed25519, not ${info.details}`);
   }
   const isEd = info.details === 'PKIX_ED25519';
+  const noteSigners = new Map<string, NoteSigner>();
   return {
     publicKey,
     spki: info.spki,
@@ -42,6 +43,10 @@ export function loadLogSigner(pem: string): LogSigner {
     details: info.details,
     sign: (data) => (isEd ? nodeSign(null, data, privateKey) : nodeSign('sha256', data, privateKey)),
     // Rekor v1 hints every key type with H(SPKI)[:4], i.e. the log ID's first bytes.
-    noteSigner: (name) => noteSignerFor(name, privateKey, publicKey, 'spki'),
+    noteSigner: (name) => {
+      let s = noteSigners.get(name);
+      if (!s) noteSigners.set(name, (s = noteSignerFor(name, privateKey, publicKey, 'spki')));
+      return s;
+    },
   };
 }

@@ -2,7 +2,12 @@ import { expandTile, tileForNode, type NodeId, type NodeReader, type TileId } fr
 
 interface Expanded {
   width: number;
-  levels: Buffer[][];
+  /** levels[r]: the tile's perfect nodes of rise r, concatenated (one allocation per rise). */
+  levels: Buffer[];
+}
+
+function pack(nodes: Buffer[][]): Buffer[] {
+  return nodes.map((row) => (row.length === 0 ? Buffer.alloc(0) : Buffer.concat(row)));
 }
 
 /**
@@ -16,10 +21,11 @@ export class TileCache {
     private readonly load: (ids: readonly TileId[]) => Promise<Array<Buffer | undefined>>,
   ) {}
 
-  put(tile: TileId, data: Buffer): void {
+  /** Cache a tile; `nodes` (its perfect nodes, if the caller has them) saves hashing it again. */
+  put(tile: TileId, data: Buffer, nodes?: Buffer[][]): void {
     const key = `${tile.level}/${tile.index}`;
     this.#tiles.delete(key);
-    this.#tiles.set(key, { width: data.length / 32, levels: expandTile(data) });
+    this.#tiles.set(key, { width: data.length / 32, levels: pack(nodes ?? expandTile(data)) });
     if (this.#tiles.size > this.capacity) {
       const oldest = this.#tiles.keys().next().value;
       if (oldest !== undefined) this.#tiles.delete(oldest);
@@ -57,7 +63,9 @@ export class TileCache {
     return where.map((w) => {
       const t = this.#get(w.tile, w.from + w.count);
       const rise = Math.log2(w.count);
-      const node = t?.levels[rise]?.[w.from / w.count];
+      const at = (w.from / w.count) * 32;
+      const row = t?.levels[rise];
+      const node = row && row.length >= at + 32 ? row.subarray(at, at + 32) : undefined;
       if (!node) throw new Error(`tile ${w.tile.level}/${w.tile.index} lacks node ${w.from}+${w.count}`);
       return node;
     });

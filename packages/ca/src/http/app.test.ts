@@ -296,7 +296,7 @@ void test('trust bundle, configuration and the trusted-root entry', async () => 
 void test('a signer that cannot sign answers 503 and issues nothing (RS-39)', async () => {
   const down: CaSigner = {
     chain: signer.chain,
-    createCertificate: () => Promise.reject(new SigilError('ERR_CA_UNAVAILABLE', 'HSM unreachable')),
+    signTbs: () => Promise.reject(new SigilError('ERR_CA_UNAVAILABLE', 'HSM unreachable')),
     check: () => Promise.reject(new SigilError('ERR_CA_UNAVAILABLE', 'HSM unreachable')),
   };
   const broken = await CertificateAuthority.create({ signer: down, issuers: { OIDCIssuers: { [A.url]: { Type: 'email' } } } });

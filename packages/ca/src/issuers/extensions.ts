@@ -57,6 +57,10 @@ export function extensionFieldOf(name: string): ExtensionField | undefined {
   return BY_NAME.get(name);
 }
 
+const FIELDS_IN_OID_ORDER = (Object.keys(EXTENSION_FIELDS) as ExtensionField[]).sort((a, b) => EXTENSION_FIELDS[a].n - EXTENSION_FIELDS[b].n);
+const FIELDS_BEFORE_ISSUER_V2 = FIELDS_IN_OID_ORDER.filter((x) => EXTENSION_FIELDS[x].n <= 6);
+const FIELDS_AFTER_ISSUER_V2 = FIELDS_IN_OID_ORDER.filter((x) => EXTENSION_FIELDS[x].n > 6);
+
 /**
  * Fulcio's `Extensions.Render`: the issuer twice (.1 raw, .8 UTF8String), every other
  * non-empty field once, in OID order.
@@ -64,15 +68,14 @@ export function extensionFieldOf(name: string): ExtensionField | undefined {
 export function renderExtensions(issuer: string, values: ExtensionValues = {}): SigstoreExtension[] {
   if (issuer === '') throw new Error('extensions must have a non-empty issuer url');
   const out: SigstoreExtension[] = [{ oid: OID_ISSUER, value: issuer, encoding: 'raw' }];
-  const fields = (Object.keys(EXTENSION_FIELDS) as ExtensionField[]).sort((a, b) => EXTENSION_FIELDS[a].n - EXTENSION_FIELDS[b].n);
   const emit = (f: ExtensionField) => {
     const value = values[f];
     if (value === undefined || value === '') return;
     const n = EXTENSION_FIELDS[f].n;
     out.push({ oid: SIGSTORE_OID_PREFIX + n, value, encoding: n <= 6 ? 'raw' : 'utf8string' });
   };
-  for (const f of fields.filter((x) => EXTENSION_FIELDS[x].n <= 6)) emit(f);
+  for (const f of FIELDS_BEFORE_ISSUER_V2) emit(f);
   out.push({ oid: OID_ISSUER_V2, value: issuer, encoding: 'utf8string' });
-  for (const f of fields.filter((x) => EXTENSION_FIELDS[x].n > 6)) emit(f);
+  for (const f of FIELDS_AFTER_ISSUER_V2) emit(f);
   return out;
 }

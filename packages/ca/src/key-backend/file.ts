@@ -53,14 +53,11 @@ export async function fileCaSigner(opts: FileCaSignerOptions): Promise<CaSigner>
   if (!spki.equals(Buffer.from(intermediate.publicKey.rawData))) throw unavailable(`${CA_FILES.intermediateKey} does not match ${CA_FILES.intermediateCert}`);
   const chainOk = (await root.verify({ signatureOnly: true })) && (await intermediate.verify({ publicKey: root.publicKey, signatureOnly: true }));
   if (!chainOk) throw unavailable(`${CA_FILES.intermediateCert} is not signed by ${CA_FILES.rootCert}`);
-  let cryptoKey: webcrypto.CryptoKey;
   try {
-    const der = key.export({ type: 'pkcs8', format: 'der' });
-    cryptoKey = await webcrypto.subtle.importKey('pkcs8', der, { name: 'ECDSA', namedCurve: INTERMEDIATE_ALGORITHM.namedCurve }, false, ['sign']);
+    return new KeyPairSigner([intermediate, root], key);
   } catch (cause) {
     throw unavailable(`${CA_FILES.intermediateKey} is not an ECDSA ${INTERMEDIATE_ALGORITHM.namedCurve} key`, cause);
   }
-  return new KeyPairSigner([intermediate, root], cryptoKey, { name: 'ECDSA', hash: INTERMEDIATE_ALGORITHM.hash });
 }
 
 async function create(opts: FileCaSignerOptions, path: (f: keyof typeof CA_FILES) => string): Promise<void> {

@@ -1,60 +1,47 @@
-import type { webcrypto } from 'node:crypto';
+import { KeyObject, sign as nodeSign, webcrypto } from 'node:crypto';
 import { SigilError } from '@sigil/core';
-import { x509 } from '../x509.js';
-
-/** What the issuing key signs: everything but the issuer name, which is the signer's own. */
-export interface CertificateParams {
-  /** Positive, minimally encoded serial number bytes. */
-  serialNumber: Uint8Array;
-  notBefore: Date;
-  notAfter: Date;
-  /** DER SubjectPublicKeyInfo of the key being certified. */
-  publicKey: Uint8Array;
-  /** Empty for Fulcio leaves. */
-  subject?: x509.Name;
-  extensions: x509.Extension[];
-}
+import type { x509 } from '../x509.js';
 
 /**
  * The CA's issuing key and its chain. Implementations: ephemeral (in memory), file
- * (encrypted PKCS#8); an HSM or cloud KMS slots in behind the same two members.
+ * (encrypted PKCS#8); an HSM or cloud KMS slots in behind the same members.
+ *
+ * The CA encodes each leaf's TBSCertificate itself (certificate.ts); the signer only signs
+ * those bytes with the key of `chain[0]`, always as ecdsa-with-SHA256 (RFC 5758 §3.2): the
+ * DER `ECDSA-Sig-Value` over SHA-256 of the TBS.
  */
 export interface CaSigner {
   /** The issuing (intermediate) certificate first, the self-signed root last. */
   readonly chain: readonly x509.X509Certificate[];
   /**
-   * Sign a certificate issued by `chain[0]`. Rejects with ERR_CA_UNAVAILABLE when the
-   * key cannot be used; never signs with any other key.
+   * Sign DER TBSCertificate bytes (ecdsa-with-SHA256, DER signature). Throws or rejects
+   * with ERR_CA_UNAVAILABLE when the key cannot be used; never signs with any other key.
    */
-  createCertificate(params: CertificateParams): Promise<x509.X509Certificate>;
+  signTbs(tbs: Buffer): Buffer | Promise<Buffer>;
   /** Optional liveness probe of the key (an HSM or KMS ping); rejects with ERR_CA_UNAVAILABLE. */
   check?(): Promise<void>;
 }
 
-/** A signer over a WebCrypto key held in memory. */
+/**
+ * A signer over an ECDSA P-256 private key held in memory (a node:crypto KeyObject; a
+ * WebCrypto key is converted once). Signing is synchronous OpenSSL: no WebCrypto promise
+ * or ASN.1 object model per certificate.
+ */
 export class KeyPairSigner implements CaSigner {
-  constructor(
-    readonly chain: readonly x509.X509Certificate[],
-    private readonly key: webcrypto.CryptoKey,
-    private readonly algorithm: webcrypto.EcdsaParams | webcrypto.Algorithm = { name: 'ECDSA', hash: 'SHA-256' },
-  ) {
+  private readonly key: KeyObject;
+
+  constructor(readonly chain: readonly x509.X509Certificate[], key: KeyObject | webcrypto.CryptoKey) {
     if (chain.length === 0) throw new SigilError('ERR_CONFIG', 'a CA signer needs its certificate chain');
+    this.key = key instanceof KeyObject ? key : KeyObject.from(key);
+    const curve = this.key.asymmetricKeyDetails?.namedCurve;
+    if (this.key.type !== 'private' || this.key.asymmetricKeyType !== 'ec' || (curve !== 'prime256v1' && curve !== 'P-256')) {
+      throw new SigilError('ERR_CONFIG', 'the CA signing key must be an ECDSA P-256 private key (leaves are signed ecdsa-with-SHA256)');
+    }
   }
 
-  async createCertificate(params: CertificateParams): Promise<x509.X509Certificate> {
-    const issuer = this.chain[0]!;
+  signTbs(tbs: Buffer): Buffer {
     try {
-      return await x509.X509CertificateGenerator.create({
-        serialNumber: Buffer.from(params.serialNumber).toString('hex'),
-        ...(params.subject ? { subject: params.subject } : {}),
-        issuer: new x509.Name(issuer.subjectName.toArrayBuffer()),
-        notBefore: params.notBefore,
-        notAfter: params.notAfter,
-        publicKey: params.publicKey,
-        signingKey: this.key,
-        signingAlgorithm: this.algorithm,
-        extensions: params.extensions,
-      });
+      return nodeSign('sha256', tbs, this.key); // ECDSA: DER ECDSA-Sig-Value by default
     } catch (cause) {
       throw new SigilError('ERR_CA_UNAVAILABLE', 'the CA signing key could not sign', { cause });
     }

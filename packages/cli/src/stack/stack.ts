@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CertificateAuthority, caTrustedRootEntry, fileCaSigner, registerCaRoutes } from '@sigil/ca';
@@ -35,7 +36,10 @@ export interface RunningStack {
  */
 export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const host = opts.host ?? '127.0.0.1';
-  const base = (opts.publicUrl ?? `http://${host}:${opts.port}`).replace(/\/+$/, '');
+  // Every service names the origin in its identity (issuer URLs, checkpoint signer), so
+  // the port must be known before anything starts.
+  const port = opts.port === 0 ? await freePort(host) : opts.port;
+  const base = (opts.publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '');
   const log = await TransparencyLog.open({ dataDir: join(opts.dataDir, 'log'), publicUrl: base, verifyWorkers: 1 });
   const oidc = await createOidcDev({ baseUrl: base, dataDir: join(opts.dataDir, 'oidc') });
   const ca = await CertificateAuthority.create({
@@ -61,7 +65,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0] ?? ''}`, 'ERR_NOT_FOUND'));
   await registerLogRoutes(app, log, { adminToken: log.dir.adminToken() });
   await app.register(async (scope) => registerCaRoutes(scope, ca));
-  const address = await app.listen({ port: opts.port, host });
+  const address = await app.listen({ port, host });
   const url = address.replace('[::1]', '127.0.0.1');
   log.dir.writeServer({ url, pid: process.pid, startedAt: new Date().toISOString() });
 
@@ -87,4 +91,14 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         log.dir.clearServer();
       })()),
   };
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer().listen(0, host, () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
 }

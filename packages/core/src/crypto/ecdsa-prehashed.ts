@@ -126,8 +126,7 @@ export function verifyEcdsaDigest(key: KeyObject, digest: Uint8Array, signature:
   const w = invert(s, n);
   const u1 = mod(e * w, n);
   const u2 = mod(r * w, n);
-  const q = key.export({ format: 'jwk' });
-  const qPoint = Buffer.concat([Buffer.from([4]), pad(q.x, curve.bytes), pad(q.y, curve.bytes)]);
+  const qPoint = pointOf(key, curve);
   if (u1 === 0n) return slow(curve, digest, signature, qPoint);
 
   const g = createECDH(curve.ecdh);
@@ -148,6 +147,19 @@ export function verifyEcdsaDigest(key: KeyObject, digest: Uint8Array, signature:
   const isRoot = (t: bigint): boolean => mod(t * t * D - sum * t + prod, p) === 0n;
   if (isRoot(r)) return true;
   return r + n < p && isRoot(r + n);
+}
+
+const points = new WeakMap<KeyObject, Buffer>();
+
+/** The key's uncompressed point, exported once per KeyObject. */
+function pointOf(key: KeyObject, curve: Curve): Buffer {
+  let p = points.get(key);
+  if (!p) {
+    const q = key.export({ format: 'jwk' });
+    p = Buffer.concat([Buffer.from([4]), pad(q.x, curve.bytes), pad(q.y, curve.bytes)]);
+    points.set(key, p);
+  }
+  return p;
 }
 
 function pad(b64url: string | undefined, len: number): Buffer {

@@ -23,6 +23,20 @@ const PRINTABLE = /^[\t\n\r\x20-\x7e]*$/;
  * The certificate's validity window is not checked: the log records, verifiers judge time.
  */
 export function parseVerifierKey(pem: Buffer, field: string): VerifierKey {
+  // Key-based signers send the same key again and again: parse each one once.
+  const cacheKey = pem.toString('latin1');
+  const hit = parsed.get(cacheKey);
+  if (hit) return hit;
+  const key = parseVerifierKeyUncached(pem, field);
+  if (parsed.size >= PARSED_CACHE) parsed.delete(parsed.keys().next().value!);
+  parsed.set(cacheKey, key);
+  return key;
+}
+
+const PARSED_CACHE = 512;
+const parsed = new Map<string, VerifierKey>();
+
+function parseVerifierKeyUncached(pem: Buffer, field: string): VerifierKey {
   const text = pem.toString('latin1');
   if (!PRINTABLE.test(text)) throw fail('ERR_ENCODING', `${field} is not PEM text (it has non-ASCII or control bytes)`);
   const trimmed = text.trim();

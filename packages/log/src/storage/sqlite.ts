@@ -61,6 +61,9 @@ export class SqliteStorage implements LogStorage {
     this.#db.pragma('synchronous = FULL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
+    // Keep the hot indexes (leaf hash, search keys) in memory as the tree grows.
+    this.#db.pragma('cache_size = -65536');
+    this.#db.pragma('temp_store = memory');
     this.#db.exec(SCHEMA);
     const db = this.#db;
     this.#stmt = {
