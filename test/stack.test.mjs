@@ -91,4 +91,19 @@ test('sigil up serves log, CA and OIDC on one port; sigstore-js signs and verifi
     up.child.kill('SIGINT');
     assert.equal(await waitExit(up.child), 0, 'Ctrl-C stops the stack cleanly');
   }
+  // A restart on the same directory comes back with the same keys, CA and log.
+  const before = JSON.parse(readFileSync(join(dir, 'trusted_root.json'), 'utf8'));
+  rmSync(join(dir, 'trusted_root.json'));
+  const again = await startUp(dir, port);
+  try {
+    const after = JSON.parse(readFileSync(join(dir, 'trusted_root.json'), 'utf8'));
+    assert.deepEqual(after.certificateAuthorities, before.certificateAuthorities);
+    assert.deepEqual(after.tlogs.map((t) => t.publicKey.rawBytes), before.tlogs.map((t) => t.publicKey.rawBytes));
+    const info = await (await fetch(`${base}/api/v1/log`)).json();
+    assert.equal(info.inactiveShards.length, 1);
+    assert.ok(info.treeSize >= 1);
+  } finally {
+    again.child.kill('SIGTERM');
+    await waitExit(again.child);
+  }
 });

@@ -289,7 +289,7 @@ void test('leaf assembly: the signer gets the TBS and nothing else; a malformed 
   assert.equal(seen.length, 1);
   assert.ok(partsOf(der).tbs.equals(seen[0]!));
   const tbs = leafTbs(signer.chain[0]!, { serialNumber: Uint8Array.of(1), notBefore: new Date(0), notAfter: new Date(600_000), publicKey: spki, principal });
-  assert.ok(new X509Certificate(assembleCertificate(tbs, signer.signTbs(tbs))).verify(new X509Certificate(Buffer.from(signer.chain[0]!.rawData)).publicKey));
+  assert.ok(new X509Certificate(assembleCertificate(tbs, await signer.signTbs(tbs))).verify(new X509Certificate(Buffer.from(signer.chain[0]!.rawData)).publicKey));
   await assert.rejects(encodeLeaf(signer, { publicKey: Buffer.concat([spki, Buffer.from([0])]), principal, now: new Date(), randomBytes }), /SubjectPublicKeyInfo/);
   await assert.rejects(encodeLeaf(signer, { publicKey: Buffer.from('3000', 'hex'), principal, now: new Date(), randomBytes }), /SubjectPublicKeyInfo/);
   await assert.rejects(encodeLeaf({ chain: signer.chain, signTbs: () => Buffer.from('3044', 'hex') }, { publicKey: spki, principal, now: new Date(), randomBytes }), /truncated/);
