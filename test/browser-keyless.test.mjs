@@ -33,7 +33,8 @@ test('a browser login at the stack becomes a certificate for the typed email', {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
   let got;
-  const cb = createServer((req, res) => { got = new URL(req.url, 'http://127.0.0.1'); res.end('signed in'); });
+  // Only the redirect counts (the browser also asks this origin for /favicon.ico).
+  const cb = createServer((req, res) => { const u = new URL(req.url, 'http://127.0.0.1'); if (u.pathname === '/callback') got = u; res.end('signed in'); });
   await new Promise((r) => cb.listen(0, '127.0.0.1', r));
   try {
     const doc = await (await fetch(`${stack.oidc.loginIssuer}/.well-known/openid-configuration`)).json();
@@ -45,7 +46,7 @@ test('a browser login at the stack becomes a certificate for the typed email', {
     assert.match(await page.content(), /[Dd]evelopment issuer/);
     await page.fill('#email', 'Release.Engineer@Example.com');
     await Promise.all([page.waitForURL((u) => u.href.startsWith(redirect), { waitUntil: 'commit' }), page.click('#sign-in')]);
-    for (let i = 0; i < 50 && !got; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && !got; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(got?.searchParams.get('state'), 's1');
     const tok = await (await fetch(doc.token_endpoint, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code: got.searchParams.get('code'), redirect_uri: redirect, code_verifier: verifier, client_id: 'sigstore' }) })).json();
     const claims = JSON.parse(Buffer.from(tok.id_token.split('.')[1], 'base64url'));

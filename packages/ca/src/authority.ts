@@ -114,7 +114,7 @@ export class CertificateAuthority {
       key = await parseCertificateSigningRequest(request.certificateSigningRequest);
     } else {
       key = parsePublicKeyContent(request.publicKeyRequest?.publicKey?.content);
-      await verifyProofOfPossession(key, request.publicKeyRequest?.proofOfPossession, principal.challenge, challengeClaimOf({ Type: issuer.Type }));
+      verifyProofOfPossession(key, request.publicKeyRequest?.proofOfPossession, principal.challenge, challengeClaimOf({ Type: issuer.Type }));
     }
     return this.sign(principal, key.spki);
   }

@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import { encodePem } from '@sigil/core';
 import { assembleCertificate, encodeLeaf, issueLeaf, leafTbs, LEAF_VALIDITY_MS, subjectKeyId } from './certificate.js';
 import {
-  bitString, boolean, certificateTime, contextTag, generalizedTime, objectIdentifier, octetString, readChildren, readElement, sequence, smallInteger,
-  tlv, unsignedInteger, utcTime, utf8String,
+  bitString, boolean, certificateTime, contextTag, DerText, encode, generalizedTime, node, objectIdentifier, octetString, readChildren, readElement,
+  sequence, smallInteger, tlv, unsignedInteger, utcTime, utf8String, type DerInput,
 } from './der.js';
 import { OID_OTHERNAME_SAN, renderExtensions, type SigstoreExtension } from './issuers/extensions.js';
 import type { Principal, SubjectAlternativeName } from './issuers/principal.js';
@@ -275,6 +275,28 @@ void test('the DER writer: lengths, integers, times, OIDs, strings and tags', ()
   assert.equal(certificateTime(new Date('2050-01-01T00:00:00Z'))[0], 0x18, 'GeneralizedTime from 2050');
   assert.equal(certificateTime(new Date('1949-12-31T23:59:59Z'))[0], 0x18, 'GeneralizedTime before 1950');
 
+  // Deferred trees: sized first, written once; the same bytes as the eager writers.
+  assert.equal(hex(encode(node(0x30, Buffer.from([1]), new DerText('é'), node(0x04)))), '300501c3a90400');
+  assert.equal(hex(encode(Buffer.from([1]), node(0x05))), '010500', 'siblings, one after the other');
+  const random = (depth: number): [DerInput, Buffer] => {
+    if (depth === 0 || Math.random() < 0.3) {
+      if (Math.random() < 0.5) {
+        const text = 'ü✓x'.repeat(Math.floor(Math.random() * 60));
+        return [new DerText(text), Buffer.from(text, 'utf8')];
+      }
+      const bytes = randomBytes(Math.floor(Math.random() * 200));
+      return [bytes, bytes];
+    }
+    const kids = Array.from({ length: Math.floor(Math.random() * 5) }, () => random(depth - 1));
+    const tag = [0x30, 0x31, 0xa3, 0x04, 0x0c][Math.floor(Math.random() * 5)]!;
+    return [node(tag, ...kids.map(([k]) => k)), tlv(tag, ...kids.map(([, b]) => b))];
+  };
+  for (let i = 0; i < 200; i++) {
+    const [deferred, eager] = random(4);
+    assert.equal(hex(encode(deferred)), hex(eager));
+  }
+  assert.throws(() => node(0x1f), /unsupported tag/);
+
   assert.throws(() => readElement(Buffer.from('04810100', 'hex')), /not minimal/);
   assert.throws(() => readElement(Buffer.from('0482000100', 'hex')), /not minimal/);
   assert.throws(() => readElement(Buffer.from('0403aa', 'hex')), /truncated/);
@@ -289,7 +311,7 @@ void test('leaf assembly: the signer gets the TBS and nothing else; a malformed 
   assert.equal(seen.length, 1);
   assert.ok(partsOf(der).tbs.equals(seen[0]!));
   const tbs = leafTbs(signer.chain[0]!, { serialNumber: Uint8Array.of(1), notBefore: new Date(0), notAfter: new Date(600_000), publicKey: spki, principal });
-  assert.ok(new X509Certificate(assembleCertificate(tbs, await signer.signTbs(tbs))).verify(new X509Certificate(Buffer.from(signer.chain[0]!.rawData)).publicKey));
+  assert.ok(new X509Certificate(assembleCertificate(tbs, signer.signTbs(tbs))).verify(new X509Certificate(Buffer.from(signer.chain[0]!.rawData)).publicKey));
   await assert.rejects(encodeLeaf(signer, { publicKey: Buffer.concat([spki, Buffer.from([0])]), principal, now: new Date(), randomBytes }), /SubjectPublicKeyInfo/);
   await assert.rejects(encodeLeaf(signer, { publicKey: Buffer.from('3000', 'hex'), principal, now: new Date(), randomBytes }), /SubjectPublicKeyInfo/);
   await assert.rejects(encodeLeaf({ chain: signer.chain, signTbs: () => Buffer.from('3044', 'hex') }, { publicKey: spki, principal, now: new Date(), randomBytes }), /truncated/);

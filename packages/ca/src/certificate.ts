@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
-  bitString, boolean, certificateTime, contextTag, objectIdentifier, octetString, readChildren, readElement, sequence, smallInteger, tlv,
-  unsignedInteger, utf8String, TAG,
+  bitString, boolean, certificateTime, contextTag, DerText, encode, node, objectIdentifier, octetString, readChildren, readElement, sequence,
+  smallInteger, tlv, unsignedInteger, TAG, type DerInput,
 } from './der.js';
 import { OID_OTHERNAME_SAN, type SigstoreExtension } from './issuers/extensions.js';
 import type { Principal, SubjectAlternativeName } from './issuers/principal.js';
@@ -41,6 +41,7 @@ export interface LeafFields {
 }
 
 // The constant parts of every leaf, encoded once.
+const CRITICAL = boolean(true);
 /** ecdsa-with-SHA256, parameters absent (RFC 5758 §3.2). */
 const ECDSA_WITH_SHA256 = sequence(objectIdentifier(OID.ecdsaWithSha256));
 /** [0] EXPLICIT Version v3. */
@@ -53,7 +54,12 @@ const EXT_KEY_USAGE = extension(OID.extKeyUsage, false, sequence(objectIdentifie
 
 /** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE (absent when false in DER), extnValue OCTET STRING }. */
 function extension(oid: string, critical: boolean, value: Uint8Array): Buffer {
-  return critical ? sequence(objectIdentifier(oid), boolean(true), octetString(value)) : sequence(objectIdentifier(oid), octetString(value));
+  return encode(extensionNode(oid, critical, value));
+}
+
+function extensionNode(oid: string, critical: boolean, value: DerInput): DerInput {
+  const extnValue = node(TAG.OCTET_STRING, value);
+  return critical ? node(TAG.SEQUENCE, objectIdentifier(oid), CRITICAL, extnValue) : node(TAG.SEQUENCE, objectIdentifier(oid), extnValue);
 }
 
 /** The parts of a leaf that come from its issuing certificate. */
@@ -94,37 +100,40 @@ function issuerPartsOf(issuer: x509.X509Certificate): IssuerParts {
 export function leafTbs(issuer: x509.X509Certificate, f: LeafFields): Buffer {
   const parts = issuerPartsOf(issuer);
   const spki = Buffer.from(f.publicKey.buffer, f.publicKey.byteOffset, f.publicKey.byteLength);
-  const extensions = sequence(
-    KEY_USAGE,
-    EXT_KEY_USAGE,
-    extension(OID.subjectKeyIdentifier, false, octetString(subjectKeyId(spki))),
-    parts.authorityKeyId,
-    identityExtensions(f.principal),
-  );
-  return sequence(
+  return encode(node(
+    TAG.SEQUENCE,
     VERSION_3,
     unsignedInteger(f.serialNumber),
     ECDSA_WITH_SHA256,
     parts.name,
-    sequence(certificateTime(f.notBefore), certificateTime(f.notAfter)),
+    node(TAG.SEQUENCE, certificateTime(f.notBefore), certificateTime(f.notAfter)),
     EMPTY_NAME,
     spki,
-    contextTag(3, true, extensions),
-  );
+    node(0xa3, node( // [3] EXPLICIT Extensions
+      TAG.SEQUENCE,
+      KEY_USAGE,
+      EXT_KEY_USAGE,
+      extensionNode(OID.subjectKeyIdentifier, false, octetString(subjectKeyId(spki))),
+      parts.authorityKeyId,
+      ...identityExtensions(f.principal),
+    )),
+  ));
 }
 
 /** Encoded identity extensions of principals that cannot change (frozen: the CA's, one per cached token). */
 const identityCache = new WeakMap<Principal, Buffer>();
 
-/** The critical SAN, then the Sigstore extensions: every extension that comes from the principal, concatenated. */
-function identityExtensions(principal: Principal): Buffer {
+/** The critical SAN, then the Sigstore extensions: every extension that comes from the principal. */
+function identityExtensions(principal: Principal): DerInput[] {
   const hit = identityCache.get(principal);
-  if (hit) return hit;
-  const der = Buffer.concat([extension(OID.subjectAltName, true, encodeSan(principal.san)), ...principal.extensions.map(sigstoreExtension)]);
+  if (hit) return [hit];
+  const parts = [extensionNode(OID.subjectAltName, true, encodeSan(principal.san)), ...principal.extensions.map(sigstoreExtension)];
   if (Object.isFrozen(principal) && Object.isFrozen(principal.san) && Object.isFrozen(principal.extensions) && principal.extensions.every((e) => Object.isFrozen(e))) {
+    const der = encode(...parts);
     identityCache.set(principal, der);
+    return [der];
   }
-  return der;
+  return parts;
 }
 
 /** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }. */
@@ -174,11 +183,12 @@ export function encodeSan(san: SubjectAlternativeName): Buffer {
     case 'uri':
       return sequence(tlv(0x86, Buffer.from(san.value, 'ascii')));
     case 'otherName':
-      return sequence(tlv(0xa0, objectIdentifier(OID_OTHERNAME_SAN), tlv(0xa0, utf8String(san.value))));
+      return encode(node(TAG.SEQUENCE, node(0xa0, objectIdentifier(OID_OTHERNAME_SAN), node(0xa0, node(TAG.UTF8_STRING, new DerText(san.value))))));
   }
 }
 
 /** .1–.6 carry the bare UTF-8 bytes; .8 and later a DER UTF8String. */
-function sigstoreExtension(e: SigstoreExtension): Buffer {
-  return extension(e.oid, false, e.encoding === 'raw' ? Buffer.from(e.value, 'utf8') : utf8String(e.value));
+function sigstoreExtension(e: SigstoreExtension): DerInput {
+  const text = new DerText(e.value);
+  return extensionNode(e.oid, false, e.encoding === 'raw' ? text : node(TAG.UTF8_STRING, text));
 }

@@ -28,31 +28,91 @@ function headerLength(n: number): number {
   return 6;
 }
 
-/** Write tag and length at `out[0..]`; returns the offset of the content. */
-function writeHeader(out: Buffer, tag: number, n: number): number {
-  out[0] = tag;
+/** Write tag and length at `out[at..]`; returns the offset of the content. */
+function writeHeader(out: Buffer, at: number, tag: number, n: number): number {
+  out[at] = tag;
   if (n < 0x80) {
-    out[1] = n;
-    return 2;
+    out[at + 1] = n;
+    return at + 2;
   }
   const bytes = headerLength(n) - 2;
-  out[1] = 0x80 | bytes;
-  for (let i = bytes; i > 0; i--, n = Math.floor(n / 256)) out[1 + i] = n & 0xff;
-  return 2 + bytes;
+  out[at + 1] = 0x80 | bytes;
+  for (let i = bytes; i > 0; i--, n = Math.floor(n / 256)) out[at + 1 + i] = n & 0xff;
+  return at + 2 + bytes;
+}
+
+function checkTag(tag: number): void {
+  if (!Number.isInteger(tag) || tag < 0 || tag > 0xfe || (tag & 0x1f) === 0x1f) throw new Error(`DER: unsupported tag ${tag}`);
 }
 
 /** One element: `tag`, the minimal definite length, then the concatenated `contents`. */
 export function tlv(tag: number, ...contents: Uint8Array[]): Buffer {
-  if (tag < 0 || tag > 0xfe || (tag & 0x1f) === 0x1f) throw new Error(`DER: unsupported tag ${tag}`);
+  checkTag(tag);
   let n = 0;
   for (const c of contents) n += c.length;
   if (n > MAX_LENGTH) throw new Error('DER: content too long');
   const out = Buffer.allocUnsafe(headerLength(n) + n);
-  let off = writeHeader(out, tag, n);
+  let off = writeHeader(out, 0, tag, n);
   for (const c of contents) {
     out.set(c, off);
     off += c.length;
   }
+  return out;
+}
+
+// ---- Deferred elements: a tree sized first and then written into one buffer, so that a
+// certificate costs one allocation rather than one per element.
+
+/** UTF-8 text as content octets (no header of its own): the text is written straight into the output. */
+export class DerText {
+  readonly length: number;
+  constructor(readonly text: string) {
+    this.length = Buffer.byteLength(text, 'utf8');
+  }
+}
+
+/** An element whose content is its children, encoded when the whole tree is (`encode`). */
+export class DerNode {
+  /** Set while sizing. */
+  contentLength = 0;
+  constructor(readonly tag: number, readonly children: readonly DerInput[]) {
+    checkTag(tag);
+  }
+}
+
+export type DerInput = Uint8Array | DerText | DerNode;
+
+/** A deferred element: `tag` over `children` (encoded bytes, text, or more deferred elements). */
+export const node = (tag: number, ...children: DerInput[]): DerNode => new DerNode(tag, children);
+
+function sizeOf(part: DerInput): number {
+  if (!(part instanceof DerNode)) return part.length;
+  let n = 0;
+  for (const c of part.children) n += sizeOf(c);
+  if (n > MAX_LENGTH) throw new Error('DER: content too long');
+  part.contentLength = n;
+  return headerLength(n) + n;
+}
+
+function writePart(out: Buffer, at: number, part: DerInput): number {
+  if (part instanceof DerText) return at + out.write(part.text, at, part.length, 'utf8');
+  if (!(part instanceof DerNode)) {
+    out.set(part, at);
+    return at + part.length;
+  }
+  let off = writeHeader(out, at, part.tag, part.contentLength);
+  for (const c of part.children) off = writePart(out, off, c);
+  return off;
+}
+
+/** The encodings of `parts`, one after the other, in one buffer. */
+export function encode(...parts: DerInput[]): Buffer {
+  let n = 0;
+  for (const p of parts) n += sizeOf(p);
+  const out = Buffer.allocUnsafe(n);
+  let off = 0;
+  for (const p of parts) off = writePart(out, off, p);
+  if (off !== n) throw new Error('DER: encoding size mismatch');
   return out;
 }
 

@@ -1,6 +1,6 @@
-import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
-  SigilError, decodeBase64, decodePem, defaultHash, describePublicKey, isBase64,
+  SigilError, decodeBase64, decodePem, defaultHash, describePublicKey, isBase64, verifyMessageSignature,
   type HashAlgorithm, type PublicKeyInfo,
 } from '@sigil/core';
 import { rejected } from './messages.js';
@@ -89,7 +89,7 @@ export function proofScheme(info: PublicKeyInfo): { hash: HashAlgorithm; text: s
  * Check `proofOfPossession` (base64): a signature by the submitted key over the UTF-8
  * bytes of `challenge` (the token's email or subject), ECDSA as ASN.1 DER.
  */
-export async function verifyProofOfPossession(info: PublicKeyInfo, proofB64: string | undefined, challenge: string, challengeClaim: string): Promise<void> {
+export function verifyProofOfPossession(info: PublicKeyInfo, proofB64: string | undefined, challenge: string, challengeClaim: string): void {
   const scheme = proofScheme(info);
   const expected = `the proof of possession must be a base64 signature by the submitted key over the token's ${challengeClaim} claim (${scheme.text})`;
   if (proofB64 === undefined || proofB64 === '') throw rejected('ERR_CA_PROOF', 'invalidSignature', `proofOfPossession missing: ${expected}`);
@@ -99,7 +99,7 @@ export async function verifyProofOfPossession(info: PublicKeyInfo, proofB64: str
   } catch (cause) {
     throw rejected('ERR_CA_PROOF', 'invalidSignature', `proofOfPossession is not base64: ${expected}`, cause);
   }
-  if (!(await verifyMessageSignatureAsync(info, Buffer.from(challenge, 'utf8'), sig, scheme.hash))) {
+  if (!verifyMessageSignature(info, Buffer.from(challenge, 'utf8'), sig, scheme.hash)) {
     throw rejected('ERR_CA_PROOF', 'invalidSignature', expected);
   }
 }
@@ -136,21 +136,6 @@ export async function parseCertificateSigningRequest(b64: string): Promise<Publi
   }
   if (!ok) throw rejected('ERR_CA_PROOF', 'invalidSignature', "the CSR's self-signature does not verify with the public key it carries");
   return info;
-}
-
-/**
- * `verifyMessageSignature` (@sigil/core: ECDSA/RSA with `alg`, pure Ed25519; any error is
- * `false`) run on the libuv thread pool, so that the event loop serves other requests
- * while the signature is checked.
- */
-function verifyMessageSignatureAsync(info: PublicKeyInfo, message: Uint8Array, signature: Uint8Array, alg: HashAlgorithm): Promise<boolean> {
-  return new Promise((resolve) => {
-    try {
-      nodeVerify(info.key.asymmetricKeyType === 'ed25519' ? null : alg, message, info.key, signature, (err, ok) => resolve(err === null && ok));
-    } catch {
-      resolve(false);
-    }
-  });
 }
 
 function reasonOf(err: unknown): string {

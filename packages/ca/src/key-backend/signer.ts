@@ -24,8 +24,8 @@ export interface CaSigner {
 
 /**
  * A signer over an ECDSA P-256 private key held in memory (a node:crypto KeyObject; a
- * WebCrypto key is converted once): one OpenSSL signature over the TBS bytes, no ASN.1
- * object model per certificate.
+ * WebCrypto key is converted once). Signing is synchronous OpenSSL: no WebCrypto promise
+ * or ASN.1 object model per certificate.
  */
 export class KeyPairSigner implements CaSigner {
   private readonly key: KeyObject;
@@ -39,17 +39,12 @@ export class KeyPairSigner implements CaSigner {
     }
   }
 
-  /** On the libuv thread pool: the event loop serves other requests while the key signs. */
-  signTbs(tbs: Buffer): Promise<Buffer> {
-    const failed = (cause: unknown) => new SigilError('ERR_CA_UNAVAILABLE', 'the CA signing key could not sign', { cause });
-    return new Promise((resolve, reject) => {
-      try {
-        // ECDSA: a DER ECDSA-Sig-Value by default.
-        nodeSign('sha256', tbs, this.key, (err, signature) => (err ? reject(failed(err)) : resolve(signature)));
-      } catch (cause) {
-        reject(failed(cause));
-      }
-    });
+  signTbs(tbs: Buffer): Buffer {
+    try {
+      return nodeSign('sha256', tbs, this.key); // ECDSA: DER ECDSA-Sig-Value by default
+    } catch (cause) {
+      throw new SigilError('ERR_CA_UNAVAILABLE', 'the CA signing key could not sign', { cause });
+    }
   }
 }
 
