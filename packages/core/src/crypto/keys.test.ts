@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createHash, createPublicKey, generateKeyPairSync, randomBytes, sign as nodeSign, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ed25519ph } from '@noble/curves/ed25519.js';
-import { SigilError, type SigilErrorCode } from '../errors.js';
+import { SigilError } from '../errors.js';
 import { decodeBase64 } from '../encoding/base64.js';
 import { canonicalJsonBytes } from '../encoding/canonical-json.js';
 import { decodeHex, encodeHex } from '../encoding/hex.js';
@@ -18,24 +17,9 @@ import {
   defaultHash, describePublicKey, keyId, parseDerSignature, parsePublicKeyPem, publicKeyToPem, verifyDigestSignature, verifyEcdsaDigestReference,
   verifyMessageSignature, type PublicKeyInfo,
 } from './index.js';
+import { vectorsDir, throwsSigil } from '../test-support.js';
 
-/** The workspace root: the nearest ancestor of this file with a package.json that has "workspaces". */
-function findProjectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = path.join(dir, 'package.json');
-    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('project root (package.json with "workspaces") not found');
-    dir = up;
-  }
-}
-
-const REKOR = path.resolve(findProjectRoot(), '../shared/vectors/rekor');
-
-function throwsSigil(fn: () => unknown, code: SigilErrorCode, message?: string): void {
-  assert.throws(fn, (err: unknown) => err instanceof SigilError && err.code === code, message);
-}
+const REKOR = vectorsDir('rekor');
 
 /** Tiny deterministic PRNG (mulberry32). */
 function prng(seed: number): (n: number) => number {

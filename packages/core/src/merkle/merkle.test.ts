@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SigilError } from '../errors.js';
 import { decodeBase64 } from '../encoding/base64.js';
 import { decodeHex, encodeHex } from '../encoding/hex.js';
@@ -11,24 +10,13 @@ import {
   proveInclusion, referenceRoot, rootAt, rootFromLeafHashes, tileForNode, tilePath, tileWidth, verifyConsistency, verifyInclusion,
   type NodeId, type NodeReader, type TileWrite,
 } from './index.js';
+import { vectorsDir } from '../test-support.js';
 
 // ---------------------------------------------------------------------------------------
 // Shared helpers
 // ---------------------------------------------------------------------------------------
 
-/** The workspace root: the nearest ancestor of this file with a package.json that has "workspaces". */
-function findProjectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = path.join(dir, 'package.json');
-    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('project root (package.json with "workspaces") not found');
-    dir = up;
-  }
-}
-
-const MERKLE = path.resolve(findProjectRoot(), '../shared/vectors/merkle');
+const MERKLE = vectorsDir('merkle');
 
 function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;

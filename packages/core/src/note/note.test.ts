@@ -1,34 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SigilError, type SigilErrorCode } from '../errors.js';
+import { SigilError } from '../errors.js';
 import { decodeBase64, encodeBase64 } from '../encoding/base64.js';
 import { sha256 } from '../hash.js';
 import {
   formatCheckpoint, formatSignedNote, noteKeyId, noteSignerFor, noteVerifierFor, parseCheckpoint, parseSignedNote, parseVerifierKey,
   signNote, verifySignedNote, type NoteVerifier,
 } from './index.js';
+import { vectorsDir, throwsSigil } from '../test-support.js';
 
-/** The workspace root: the nearest ancestor of this file with a package.json that has "workspaces". */
-function findProjectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = path.join(dir, 'package.json');
-    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('project root (package.json with "workspaces") not found');
-    dir = up;
-  }
-}
-
-const CHECKPOINTS = path.resolve(findProjectRoot(), '../shared/vectors/checkpoints');
-
-function throwsSigil(fn: () => unknown, code: SigilErrorCode, message?: string): void {
-  assert.throws(fn, (err: unknown) => err instanceof SigilError && err.code === code, message);
-}
+const CHECKPOINTS = vectorsDir('checkpoints');
 
 /** Ed25519 public KeyObject from its 32 raw bytes. */
 function ed25519FromRaw(raw: Uint8Array): KeyObject {
