@@ -54,3 +54,12 @@ test('sigil oidc ci-env without a running provider says so and exits non-zero', 
   assert.match(r.stderr, /no running provider/);
   assert.equal(r.stderr.trim().split('\n').length, 1, 'one readable line');
 });
+
+test('sigil log trusted-root on a directory with no log refuses and creates nothing', async () => {
+  const { existsSync } = await import('node:fs');
+  const dir = join(tmp, 'no-log');
+  const r = await runSigil(['log', 'trusted-root', '--data', dir]);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /no log in/);
+  assert.equal(existsSync(join(dir, 'log.db')), false);
+});

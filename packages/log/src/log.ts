@@ -112,7 +112,7 @@ export class TransparencyLog {
   async addEntry(raw: string): Promise<{ id: string; entry: LogEntryJson }> {
     const leaf = await this.admission.admit(raw);
     const done = await this.sequencer.submit(leaf);
-    return done.shard.view(done.entry, done.size, done.checkpoint);
+    return done.shard.view(done.entry, done);
   }
 
   /** 80-hex entry ID of an existing entry (for a 409 answer). */

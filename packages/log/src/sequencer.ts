@@ -1,4 +1,4 @@
-import { SigilError, encodeHex } from '@sigil/core';
+import { SigilError } from '@sigil/core';
 import type { Shard } from './shard.js';
 import type { SequencedBatch, StoredEntry } from './storage/storage.js';
 
@@ -12,8 +12,9 @@ export interface AdmittedLeaf {
 export interface Sequenced {
   shard: Shard;
   entry: StoredEntry;
-  /** Tree size and checkpoint of the batch that integrated the entry. */
+  /** Tree size, root and checkpoint of the batch that integrated the entry. */
   size: number;
+  root: Buffer;
   checkpoint: string;
 }
 
@@ -173,12 +174,12 @@ export class Sequencer {
     } catch (cause) {
       const err = new SigilError('ERR_LOG_UNAVAILABLE', 'the log could not store the entry; retry shortly', { cause });
       for (const p of batch) this.#settle(p, (x) => x.reject(err));
-      await this.#recover(shard, cause);
+      await this.#recover(shard);
       return;
     }
     shard.record = { ...shard.record, size, root, checkpoint, lastIntegratedTime: time };
     for (const t of tiles) shard.cache.put(t, t.data, t.nodes);
-    batch.forEach((p, i) => this.#settle(p, (x) => x.resolve({ shard, entry: entries[i]!, size, checkpoint })));
+    batch.forEach((p, i) => this.#settle(p, (x) => x.resolve({ shard, entry: entries[i]!, size, root, checkpoint })));
   }
 
   #settle(p: Pending, f: (p: Pending) => void): void {
@@ -190,7 +191,7 @@ export class Sequencer {
    * A failed commit leaves the in-memory edge ahead of storage. Reload it from what is
    * durable; if even that fails the log's state is unknown, so stop accepting writes.
    */
-  async #recover(shard: Shard, cause: unknown): Promise<void> {
+  async #recover(shard: Shard): Promise<void> {
     try {
       const [fresh] = (await shard.storage.listShards()).filter((s) => s.seq === shard.record.seq);
       if (!fresh || fresh.frozen) throw new Error('active shard vanished from storage');
@@ -200,11 +201,6 @@ export class Sequencer {
     } catch (again) {
       this.#halted = new SigilError('ERR_LOG_UNAVAILABLE', 'the log stopped accepting entries after a storage failure; restart it', { cause: again });
       for (const p of this.#queue.splice(0)) this.#settle(p, (x) => x.reject(this.#halted));
-      void cause;
     }
   }
-}
-
-export function leafKey(leafHash: Buffer): string {
-  return encodeHex(leafHash);
 }

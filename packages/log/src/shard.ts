@@ -58,9 +58,11 @@ export class Shard {
   }
 
   /** The Rekor v1 LogEntry for `entry`, proven against (size, checkpoint). */
-  async view(entry: StoredEntry, size = this.record.size, checkpoint = this.record.checkpoint): Promise<{ id: string; entry: LogEntryJson }> {
+  async view(entry: StoredEntry, at?: { size: number; root: Buffer; checkpoint: string }): Promise<{ id: string; entry: LogEntryJson }> {
+    // A fresh entry is proven against its own batch's tree head (already hashed), a stored
+    // one against the shard's latest.
+    const { size, root, checkpoint } = at ?? this.record;
     const hashes = await this.proveInclusion(entry.index, size);
-    const root = size === this.record.size ? this.record.root : undefined;
     return {
       id: this.treeIdHex + encodeHex(entry.leafHash),
       entry: {
@@ -73,7 +75,7 @@ export class Shard {
             checkpoint,
             hashes: hashes.map(encodeHex),
             logIndex: entry.index,
-            rootHash: encodeHex(root ?? (await this.rootAt(size))),
+            rootHash: encodeHex(root),
             treeSize: size,
           },
           signedEntryTimestamp: encodeBase64(entry.set),
