@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const noApt = process.argv.includes('--no-apt');
 
-// Debian packages the test suite needs: a real browser for the OIDC login tests.
-const APT_PACKAGES = ['chromium'];
+// Debian packages the test suite needs: a real browser for the OIDC login tests and a real
+// OCI registry for the image-signing tests.
+const APT_PACKAGES = ['chromium', 'docker-registry'];
 
 function npmInstallNeeded() {
   const marker = join(root, 'node_modules', '.package-lock.json');

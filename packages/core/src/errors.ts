@@ -40,6 +40,17 @@ export const ERRORS = {
   ERR_VERIFY_POLICY: { http: 400, exit: 1 },
   ERR_VERIFY_ARTIFACT: { http: 400, exit: 1 },
   ERR_VERIFY_SIGNATURE: { http: 400, exit: 1 },
+  // Client: keys, identity, trust distribution (TUF), signing services, OCI registries.
+  ERR_KEY_FORMAT: { http: 400, exit: 2 },
+  ERR_KEY_PASSWORD: { http: 400, exit: 5 },
+  ERR_IDENTITY: { http: 401, exit: 5 },
+  ERR_TUF: { http: 502, exit: 1 },
+  ERR_SIGN: { http: 502, exit: 75 },
+  ERR_REMOTE: { http: 502, exit: 75 },
+  ERR_OCI: { http: 502, exit: 75 },
+  ERR_OCI_AUTH: { http: 401, exit: 5 },
+  ERR_OCI_DIGEST: { http: 400, exit: 1 },
+  ERR_OCI_LIMIT: { http: 413, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 export type SigilErrorCode = keyof typeof ERRORS;
