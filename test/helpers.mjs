@@ -34,9 +34,10 @@ export function waitExit(child) {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
 }
 
-export function runSigil(args, opts = {}) {
+/** Run `sigil ARGS…` (or another bin with `{ bin }`) to completion. */
+export function runSigil(args, { bin = sigilBin, ...opts } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [sigilBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });

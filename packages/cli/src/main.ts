@@ -9,10 +9,16 @@ export function buildProgram(): Command {
     .addHelpText('after', `
 Examples:
   sigil up                                          run log, CA and OIDC provider on port 3000
+  sigil sign-blob app.tgz --bundle app.sigstore.json --signing-config .sigil/signing_config.json
+  sigil verify-blob app.tgz --bundle app.sigstore.json --trusted-root .sigil/trusted_root.json \\
+      --certificate-identity-regexp '^https://github.com/acme/' \\
+      --certificate-oidc-issuer https://token.actions.githubusercontent.com
+  sigil generate-key-pair && sigil sign-blob app.tgz --key cosign.key --bundle k.json
   sigil log serve --data .sigil/log --port 3000     run a transparency log
   sigil log shard rotate --data .sigil/log          freeze the active tree, open a new one
-  sigil log trusted-root --data .sigil/log          print the log's trusted_root.json
 ${EXIT_CODES_HELP}`);
+
+  addClientCommands(program);
 
   program
     .command('up')
@@ -110,6 +116,143 @@ Example:
     .action(async (o: { data: string; out?: string }) => (await import('./commands/log-trusted-root.js')).trustedRoot(o));
 
   return program;
+}
+
+/** cosign's instance flags: where to sign, what to trust. */
+function instanceOptions(cmd: Command, signing: boolean): Command {
+  if (signing) {
+    cmd
+      .option('--signing-config <file>', 'signing_config.json naming the CA, log and OIDC issuer (sigil up writes one)')
+      .option('--fulcio-url <url>', 'certificate authority URL (overrides the signing config)')
+      .option('--rekor-url <url>', 'transparency log URL (overrides the signing config)')
+      .option('--oidc-issuer <url>', 'OIDC issuer for an interactive login (overrides the signing config)');
+  }
+  return cmd
+    .option('--trusted-root <file>', signing ? 'trusted_root.json: the new bundle is verified against it before it is written' : 'trusted_root.json of the instance (default: the public-good instance, through TUF)')
+    .option('--tuf-mirror <url>', 'TUF repository to fetch trust from when no files are given (default: public-good)')
+    .option('--tuf-root <file>', 'initial root.json for --tuf-mirror');
+}
+
+function policyOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--bundle <file>', 'the Sigstore bundle (v0.1–v0.3)')
+    .option('--key <file>', 'public key (PEM) of a key-signed bundle, e.g. cosign.pub')
+    .option('--certificate-identity <san>', 'exact signer identity (email or URI SAN)')
+    .option('--certificate-identity-regexp <re>', 'signer identity pattern (always matched against the whole SAN)')
+    .option('--certificate-oidc-issuer <url>', 'exact OIDC issuer of the signer')
+    .option('--certificate-oidc-issuer-regexp <re>', 'OIDC issuer pattern (fully anchored)')
+    .option('--certificate-github-workflow-trigger <event>', 'GitHub workflow trigger, e.g. push')
+    .option('--certificate-github-workflow-sha <sha>', 'GitHub workflow commit SHA')
+    .option('--certificate-github-workflow-name <name>', 'GitHub workflow name')
+    .option('--certificate-github-workflow-repository <owner/repo>', 'GitHub repository')
+    .option('--certificate-github-workflow-ref <ref>', 'GitHub ref, e.g. refs/heads/main')
+    .option('--insecure-any-identity', 'accept any signer identity (dangerous: only the signature is checked)')
+    .option('--offline', 'accepted for cosign compatibility: verification is always offline')
+    .addOption(new Option('--output <format>', 'result format; json goes to stdout').choices(['text', 'json']).default('text'));
+}
+
+function signingOptions(cmd: Command): Command {
+  return instanceOptions(cmd, true)
+    .option('--bundle <file>', 'where to write the Sigstore bundle (default: stdout)')
+    .option('--key <file>', 'sign with this key (cosign.key; password from COSIGN_PASSWORD) instead of keyless')
+    .option('--identity-token <jwt-or-file>', 'OIDC identity token, or a file holding one')
+    .option('--device', 'interactive login with the device flow (the default when there is no browser or TTY)')
+    .option('--output-certificate <file>', 'also write the signing certificate (PEM)')
+    .option('-y, --yes', 'skip confirmation prompts (implied when stdin is not a terminal)')
+    .option('-q, --quiet', 'no progress output');
+}
+
+const IDENTITY_HELP = `
+Keyless identity, first that applies: --identity-token, SIGSTORE_ID_TOKEN, GitHub Actions
+(ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN, audience sigstore), the GCP metadata server, then an
+interactive login (browser with PKCE, or --device).`;
+
+function addClientCommands(program: Command): void {
+  signingOptions(program.command('sign-blob').argument('<file>', 'the artifact to sign (streamed: any size)'))
+    .description('sign a file: keyless (certificate from the CA) or with --key; writes a Sigstore bundle v0.3')
+    .option('--output-signature <file>', 'also write the base64 signature')
+    .addHelpText('after', `${IDENTITY_HELP}
+
+Examples:
+  # in a GitHub Actions job (or with sigil up's CI variables exported)
+  sigil sign-blob dist/app.tgz --bundle app.sigstore.json --signing-config .sigil/signing_config.json
+  # with a key pair from generate-key-pair
+  COSIGN_PASSWORD=... sigil sign-blob app.tgz --key cosign.key --bundle app.sigstore.json
+  # the public-good instance (trust through TUF), token from a file
+  sigil sign-blob app.tgz --bundle b.json --identity-token token.jwt`)
+    .action(async (file: string, o: Record<string, string | boolean>) => (await import('./commands/sign-blob.js')).signBlob(file, o));
+
+  policyOptions(instanceOptions(program.command('verify-blob').argument('<file>', 'the artifact (or its digest as sha256:<hex>)'), false))
+    .description('verify a file against a Sigstore bundle, offline: chain, SCT, log proofs, identity, digest, signature')
+    .addHelpText('after', `
+Keyless bundles need both an identity and an issuer policy (or --key for key-signed ones).
+Patterns are always anchored: 'https://github.com/acme/' matches only that exact string.
+Prints "Verified OK" (stderr) only when every check passed; exit 1 names the failed check.
+
+Examples:
+  sigil verify-blob app.tgz --bundle app.sigstore.json --trusted-root .sigil/trusted_root.json \\
+    --certificate-identity https://github.com/acme/app/.github/workflows/release.yml@refs/heads/main \\
+    --certificate-oidc-issuer https://token.actions.githubusercontent.com
+  sigil verify-blob app.tgz --bundle app.sigstore.json --certificate-identity-regexp '.*@example\\.com' \\
+    --certificate-oidc-issuer https://accounts.google.com --output json
+  sigil verify-blob app.tgz --bundle k.json --key cosign.pub`)
+    .action(async (file: string, o: Record<string, string>) => (await import('./commands/verify-blob.js')).verifyBlob(file, o as never));
+
+  signingOptions(program.command('attest-blob').argument('<file>', 'the artifact the attestation is about'))
+    .description('sign an in-toto attestation (DSSE, Statement v1) about a file; writes a Sigstore bundle v0.3')
+    .requiredOption('--predicate <file>', 'the predicate (JSON; text for spdx and cyclonedxxml)')
+    .option('--type <type>', 'slsaprovenance|slsaprovenance02|slsaprovenance1|spdx|spdxjson|cyclonedx|cyclonedxxml|link|vuln|openvex|custom, or a URI', 'custom')
+    .addHelpText('after', `${IDENTITY_HELP}
+
+Example:
+  sigil attest-blob app.tgz --predicate provenance.json --type slsaprovenance1 \\
+    --bundle app.intoto.sigstore.json --signing-config .sigil/signing_config.json`)
+    .action(async (file: string, o: Record<string, string>) => (await import('./commands/attest-blob.js')).attestBlob(file, o as never));
+
+  policyOptions(instanceOptions(program.command('verify-blob-attestation').argument('<file>', 'the artifact (or sha256:<hex>)'), false))
+    .description('verify an attestation bundle about a file; --type must match its predicate type')
+    .option('--type <type>', 'expected predicate type: a cosign shorthand (slsaprovenance, spdxjson, …) or a URI')
+    .addHelpText('after', `
+Example:
+  sigil verify-blob-attestation app.tgz --bundle app.intoto.sigstore.json --type slsaprovenance1 \\
+    --certificate-identity-regexp '^https://github.com/acme/' \\
+    --certificate-oidc-issuer https://token.actions.githubusercontent.com --trusted-root trusted_root.json`)
+    .action(async (file: string, o: Record<string, string>) => (await import('./commands/verify-blob-attestation.js')).verifyBlobAttestation(file, o as never));
+
+  program.command('generate-key-pair')
+    .description('write cosign.key (encrypted, 0600) and cosign.pub in cosign\'s format')
+    .option('--output-key-prefix <prefix>', 'file name prefix', 'cosign')
+    .option('-f, --force', 'overwrite existing files')
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText('after', `
+The password comes from COSIGN_PASSWORD (may be empty) or, on a terminal, a prompt.
+Keys written by cosign (EC, Ed25519, RSA; both PEM labels) are read by --key as well.
+
+Example:
+  COSIGN_PASSWORD=s3cret sigil generate-key-pair --output-key-prefix release`)
+    .action(async (o: { outputKeyPrefix: string; force?: boolean; quiet?: boolean }) => (await import('./commands/generate-key-pair.js')).generateKeyPair(o));
+
+  program.command('trusted-root')
+    .description('fetch an instance\'s trusted root through TUF (verified) and print it')
+    .option('--mirror <url>', 'TUF repository (default: the public-good instance)')
+    .option('--root <file>', 'initial root.json of --mirror')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--signing-config-out <file>', 'also write the instance\'s signing config')
+    .option('--cache-dir <dir>', 'TUF cache directory')
+    .addHelpText('after', `
+Examples:
+  sigil trusted-root --out trusted_root.json
+  sigil trusted-root --mirror https://tuf.example.com --root root.json --signing-config-out signing_config.json`)
+    .action(async (o: Record<string, string>) => (await import('./commands/trusted-root.js')).trustedRoot(o));
+
+  program.command('completion')
+    .argument('<shell>', 'bash, zsh or fish')
+    .description('print a shell completion script')
+    .addHelpText('after', `
+Examples:
+  source <(sigil completion bash)
+  sigil completion fish | source`)
+    .action(async (shell: string) => (await import('./commands/completion.js')).completion(program, shell));
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -4,3 +4,7 @@ export { parseTrustedRoot, type TrustMaterial, type TransparencyLog, type Certif
 export { anchored, type Identity, type Policy } from './policy.js';
 export { MAX_SUBJECTS, type Artifact, type Statement } from './artifact.js';
 export type { VerifyCode } from './fail.js';
+export * from './sign/index.js';
+export * from './keys/index.js';
+export * from './tuf/index.js';
+export * from './identity/index.js';

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 /**
  * Test-only builders: a tiny DER writer, X.509 certificates in the Fulcio profile, and a
  * whole signed Sigstore world (CA, Rekor-v1-style log, trusted root, bundles) made from
@@ -220,4 +221,9 @@ export function makeLeaf(w: World, key: KeyObject, notBefore: number, over: Part
     serial: 7,
     ...over,
   });
+}
+
+/** Assert that `fn` throws a SigilError with this code. */
+export function throwsSigil(fn: () => unknown, code: string, message?: string): void {
+  assert.throws(fn, (err: unknown) => (err as { code?: unknown } | null)?.code === code, message);
 }

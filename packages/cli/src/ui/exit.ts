@@ -1,4 +1,18 @@
-import { isSigilError } from '@sigil/core';
+/**
+ * Recognised by shape, not by importing @sigil/core: loading core (curves, hashes) would
+ * double the start-up time of `sigil --help`.
+ */
+interface SigilErrorShape {
+  name: 'SigilError';
+  code: string;
+  message: string;
+  hint?: string;
+  exitCode: number;
+}
+
+function isSigilError(err: unknown): err is SigilErrorShape {
+  return err instanceof Error && err.name === 'SigilError' && typeof (err as { exitCode?: unknown }).exitCode === 'number';
+}
 
 /** Usage error: exit 2 with one line. */
 export class UsageError extends Error {}

@@ -4,3 +4,4 @@ export {
 } from './keys.js';
 export { parseDerSignature, verifyEcdsaDigest, verifyEcdsaDigestReference } from './ecdsa-prehashed.js';
 export { verifyEd25519phDigest } from './ed25519ph.js';
+export { signDigest } from './sign-digest.js';

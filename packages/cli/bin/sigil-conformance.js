@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+import('../dist/conformance.js').then((m) => m.main(process.argv));

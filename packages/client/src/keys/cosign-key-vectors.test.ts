@@ -1,0 +1,81 @@
+// The eight encrypted keys of ../shared/vectors/cosign-keys (cosign and sigstore-rs), run
+// as cases.json says: each valid one decrypts to the key of its .pub file, whose recorded
+// signature verifies; the SEC1 one is refused as cosign refuses it; any other password fails.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SigilError, decodePem, type SigilErrorCode } from '@sigil/core';
+import { decryptCosignKey, loadPublicKey } from './index.js';
+
+function findProjectRoot(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const pj = path.join(dir, 'package.json');
+    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined) return dir;
+    if (path.dirname(dir) === dir) throw new Error('project root not found');
+  }
+}
+const DIR = path.resolve(findProjectRoot(), '../shared/vectors/cosign-keys');
+const read = (f: string): Buffer => readFileSync(path.join(DIR, f));
+
+interface Case {
+  name: string;
+  privateKeyFile: string;
+  pemLabel: string;
+  password: string;
+  kdf: { name: string; N: number; r: number; p: number };
+  keyType: string;
+  publicKeyFile: string;
+  signature: { message: string; signatureBase64: string };
+  expect: 'valid' | 'decrypt-ok-but-cosign-rejects-sec1';
+}
+const cases = (JSON.parse(read('cases.json').toString('utf8')) as { cases: Case[] }).cases;
+
+function rejects(fn: () => unknown, code: SigilErrorCode, message?: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof SigilError, `expected a SigilError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (message) assert.match(err.message, message);
+    return true;
+  });
+}
+
+/** The hash argument node:crypto wants for each vector's signature algorithm (Ed25519 is pure). */
+const hashFor = (keyType: string): string | null => (keyType === 'ed25519' ? null : 'sha256');
+const spki = (k: KeyObject): Buffer => (k.type === 'private' ? createPublicKey(k) : k).export({ type: 'spki', format: 'der' });
+
+test('vectors: eight cases, as the README describes', () => {
+  assert.equal(cases.length, 8);
+  assert.equal(cases.filter((c) => c.expect === 'valid').length, 7);
+});
+
+for (const c of cases) {
+  test(`vector ${c.name}: ${c.expect}`, () => {
+    const pem = read(c.privateKeyFile);
+    const block = decodePem(pem.toString('utf8'));
+    assert.equal(block.type, c.pemLabel);
+    const body = JSON.parse(block.der.toString('utf8')) as { kdf: { name: string; params: object } };
+    assert.deepEqual({ name: body.kdf.name, ...body.kdf.params }, c.kdf, 'scrypt parameters as cases.json states them');
+
+    if (c.expect === 'valid') {
+      const key = decryptCosignKey(pem, c.password);
+      const pub = loadPublicKey(read(c.publicKeyFile));
+      assert.deepEqual(spki(key), spki(pub), 'decrypted key belongs to the .pub file');
+      const message = Buffer.from(c.signature.message, 'utf8');
+      assert.ok(verify(hashFor(c.keyType), message, pub, Buffer.from(c.signature.signatureBase64, 'base64')), 'recorded signature verifies');
+      assert.ok(verify(hashFor(c.keyType), message, pub, sign(hashFor(c.keyType), message, key)), 'the decrypted key signs');
+    } else {
+      // Decrypts, but the plaintext is SEC1: refused as cosign's LoadPrivateKey refuses it.
+      rejects(() => decryptCosignKey(pem, c.password), 'ERR_KEY_FORMAT', /SEC1/);
+    }
+    rejects(() => decryptCosignKey(pem, `${c.password}x`), 'ERR_KEY_PASSWORD', /wrong password/);
+  });
+}
+
+test('vector: a password given as bytes works like the string', () => {
+  const c = cases.find((x) => x.name.startsWith('cosign-go.sigstore'))!;
+  const key = decryptCosignKey(read(c.privateKeyFile).toString('utf8'), new TextEncoder().encode(c.password));
+  assert.deepEqual(spki(key), spki(loadPublicKey(read(c.publicKeyFile))));
+});
