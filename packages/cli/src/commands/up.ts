@@ -26,11 +26,14 @@ Act as a GitHub Actions job (paste into a shell):
   export ACTIONS_ID_TOKEN_REQUEST_TOKEN='${ci.ACTIONS_ID_TOKEN_REQUEST_TOKEN}'
   curl -s -H "Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=sigstore"
 
-Sign and verify keyless with that CI identity (sigstore-js, from the repository root):
-  export SIGSTORE_ID_TOKEN=$(curl -s -H "Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=sigstore" | node -pe 'JSON.parse(require("fs").readFileSync(0)).value')
+Sign and verify keyless with that CI identity (in the shell with the two exports above):
   echo hello > artifact.txt
-  node scripts/sigstore-js.mjs sign artifact.txt artifact.sigstore.json ${stack.url}
-  node scripts/sigstore-js.mjs verify artifact.txt artifact.sigstore.json ${stack.trustedRootPath} '^https://github.com/' ${stack.oidc.ciIssuer}
+  npx sigil sign-blob artifact.txt --bundle artifact.sigstore.json --signing-config ${stack.signingConfigPath} --trusted-root ${stack.trustedRootPath}
+  npx sigil verify-blob artifact.txt --bundle artifact.sigstore.json --trusted-root ${stack.trustedRootPath} \\
+    --certificate-identity-regexp '^https://github.com/' --certificate-oidc-issuer ${stack.oidc.ciIssuer}
+
+Or sign in through a browser (the development login page) instead of the CI identity:
+  npx sigil sign-blob artifact.txt --bundle a.json --signing-config ${stack.signingConfigPath}
 
 Rotate the log's shard live:  npx sigil log shard rotate --data ${dir}
 Ctrl-C stops the stack cleanly.

@@ -52,8 +52,8 @@ export async function deviceToken(opts: DeviceFlowOptions): Promise<IdentityToke
   if (!endpoints.deviceAuthorizationEndpoint) {
     throw identityError(source, 'the issuer has no device_authorization_endpoint', { hint: 'use the browser sign-in instead' });
   }
-  // RFC 8628 has no PKCE, but issuers that accept it (Sigstore's Dex does) bind the device
-  // code to this client with it; the others ignore the extra parameters.
+  // RFC 8628 has no PKCE, but issuers that accept it bind the device code to this client
+  // with it, and the others ignore the extra parameters (sigstore-go's flow sends it too).
   const pkce = createPkce(source, endpoints);
   const authorization = await request(source, {
     url: new URL(endpoints.deviceAuthorizationEndpoint),

@@ -5,6 +5,7 @@ import { readIdentityToken, type IdentityToken } from './claims.js';
 import { DEFAULT_FETCH_TIMEOUT_MS, describeFailure, jsonObject, request, type HttpResponse } from './http.js';
 import { identityError } from './identity-error.js';
 import { DEFAULT_AUDIENCE, type ProviderOptions } from './options.js';
+import { sleep } from './wait.js';
 
 const SOURCE = 'GitHub Actions';
 /** The runner's token service sometimes fails a request; two more tries, as cosign does. */
@@ -30,8 +31,6 @@ export function tokenRequestUrl(requestUrl: string, audience: string): URL {
   return url;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A token from the Actions runtime, or undefined outside GitHub Actions (either variable unset). */
 export async function githubActionsToken(opts: GithubActionsOptions = {}): Promise<IdentityToken | undefined> {
   const env = opts.env ?? process.env;
@@ -48,16 +47,18 @@ export async function githubActionsToken(opts: GithubActionsOptions = {}): Promi
         headers: { authorization: `bearer ${bearer}` },
         timeoutMs: opts.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
         signal: opts.signal,
+        // fetch drops the Authorization header on a redirect to another origin.
+        followRedirects: true,
       });
     } catch (err) {
       // Only a request that got no answer is worth repeating; an oversized one is not.
       const network = isSigilError(err) && err.details?.network === true;
       if (!network || attempt >= ATTEMPTS || opts.signal?.aborted) throw err;
-      await sleep(RETRY_DELAY_MS * attempt);
+      await sleep(RETRY_DELAY_MS * attempt, SOURCE, opts.signal);
       continue;
     }
     if (res.status < 500 || attempt >= ATTEMPTS) break;
-    await sleep(RETRY_DELAY_MS * attempt);
+    await sleep(RETRY_DELAY_MS * attempt, SOURCE, opts.signal);
   }
 
   if (res.status !== 200) {

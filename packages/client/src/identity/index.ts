@@ -85,7 +85,7 @@ export { decodeJwtPayload, readIdentityToken, type IdentityClaims, type Identity
 export { deviceToken, type DeviceCodePrompt, type DeviceFlowOptions } from './device.js';
 export { discoverIssuer, type IssuerEndpoints } from './discovery.js';
 export { envToken, explicitToken } from './explicit.js';
-export { gcpMetadataToken, mayBeOnGoogleCloud, metadataIdentityUrl, type GcpMetadataOptions } from './gcp-metadata.js';
-export { githubActionsToken, tokenRequestUrl, type GithubActionsOptions } from './github-actions.js';
+export { gcpMetadataToken, type GcpMetadataOptions } from './gcp-metadata.js';
+export { githubActionsToken, type GithubActionsOptions } from './github-actions.js';
 export { openInBrowser } from './open-browser.js';
-export { DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, type Env, type ProviderOptions } from './options.js';
+export type { Env as IdentityEnv, ProviderOptions as IdentityProviderOptions } from './options.js';
