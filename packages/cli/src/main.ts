@@ -133,9 +133,9 @@ function instanceOptions(cmd: Command, signing: boolean): Command {
     .option('--tuf-root <file>', 'initial root.json for --tuf-mirror');
 }
 
-function policyOptions(cmd: Command): Command {
+function policyOptions(cmd: Command, bundle = true): Command {
+  if (bundle) cmd.requiredOption('--bundle <file>', 'the Sigstore bundle (v0.1–v0.3)');
   return cmd
-    .requiredOption('--bundle <file>', 'the Sigstore bundle (v0.1–v0.3)')
     .option('--key <file>', 'public key (PEM) of a key-signed bundle, e.g. cosign.pub')
     .option('--certificate-identity <san>', 'exact signer identity (email or URI SAN)')
     .option('--certificate-identity-regexp <re>', 'signer identity pattern (always matched against the whole SAN)')
@@ -245,6 +245,8 @@ Examples:
   sigil trusted-root --mirror https://tuf.example.com --root root.json --signing-config-out signing_config.json`)
     .action(async (o: Record<string, string>) => (await import('./commands/trusted-root.js')).trustedRoot(o));
 
+  addImageCommands(program);
+
   program.command('completion')
     .argument('<shell>', 'bash, zsh or fish')
     .description('print a shell completion script')
@@ -253,6 +255,92 @@ Examples:
   source <(sigil completion bash)
   sigil completion fish | source`)
     .action(async (shell: string) => (await import('./commands/completion.js')).completion(program, shell));
+}
+
+const REGISTRY_HELP = `
+Registry credentials come from ~/.docker/config.json (or $DOCKER_CONFIG): auths and credential
+helpers. Plain HTTP is used only for loopback registries unless --allow-insecure-registry.`;
+
+function imageSigningOptions(cmd: Command): Command {
+  return signingOptions(cmd)
+    .option('--recursive', 'for an image index, also sign every platform manifest')
+    .option('--new-bundle-format', 'attach a Sigstore bundle v0.3 as an OCI 1.1 referrer (read by cosign ≥ 2.4 with --new-bundle-format, and cosign 3) instead of cosign\'s .sig/.att tag (read by every cosign)')
+    .option('--allow-insecure-registry', 'allow plain HTTP to a non-loopback registry');
+}
+
+function addImageCommands(program: Command): void {
+  imageSigningOptions(program.command('sign').argument('<image>', 'image reference; a digest (@sha256:…) is best, a tag is resolved once'))
+    .description('sign a container image in its registry (keyless or --key), cosign-compatible')
+    .addHelpText('after', `${IDENTITY_HELP}
+${REGISTRY_HELP}
+
+Examples:
+  sigil sign ghcr.io/acme/app@sha256:4f2c… --signing-config .sigil/signing_config.json
+  sigil sign localhost:5000/app:v1 --key cosign.key          # warns: names the digest signed
+  sigil sign localhost:5000/app@sha256:… --recursive --new-bundle-format`)
+    .action(async (image: string, o: Record<string, string>) => (await import('./commands/image.js')).sign(image, o));
+
+  policyOptions(instanceOptions(program.command('verify').argument('<image>', 'image reference (a tag is resolved to a digest once)'), false), false)
+    .description('verify an image\'s signatures (cosign tag layout and OCI referrers) against a policy')
+    .option('--allow-insecure-registry', 'allow plain HTTP to a non-loopback registry')
+    .addHelpText('after', `
+At least one signature must pass every check: its payload names the digest verified, its
+layer matches its descriptor, its certificate chains to the trusted root, its log entry is
+proven, and its signer matches the policy.
+${REGISTRY_HELP}
+
+Examples:
+  sigil verify ghcr.io/acme/app:v1 --certificate-identity-regexp '^https://github.com/acme/' \\
+    --certificate-oidc-issuer https://token.actions.githubusercontent.com
+  sigil verify localhost:5000/app@sha256:… --key cosign.pub --trusted-root trusted_root.json --output json`)
+    .action(async (image: string, o: Record<string, string>) => (await import('./commands/image.js')).verify(image, o));
+
+  imageSigningOptions(program.command('attest').argument('<image>', 'image reference'))
+    .description('attach a signed in-toto attestation (DSSE) to an image')
+    .requiredOption('--predicate <file>', 'the predicate (JSON; text for spdx and cyclonedxxml)')
+    .option('--type <type>', 'slsaprovenance|slsaprovenance1|spdxjson|cyclonedx|vuln|openvex|custom|…, or a URI', 'custom')
+    .addHelpText('after', `
+Example:
+  sigil attest localhost:5000/app@sha256:… --predicate provenance.json --type slsaprovenance1 \\
+    --signing-config .sigil/signing_config.json`)
+    .action(async (image: string, o: Record<string, string>) => (await import('./commands/image.js')).attest(image, o as never));
+
+  policyOptions(instanceOptions(program.command('verify-attestation').argument('<image>', 'image reference'), false), false)
+    .description('verify an image\'s attestations; --type selects the predicate type')
+    .option('--type <type>', 'expected predicate type (cosign shorthand or URI)')
+    .option('--allow-insecure-registry', 'allow plain HTTP to a non-loopback registry')
+    .addHelpText('after', `
+Example:
+  sigil verify-attestation localhost:5000/app@sha256:… --type slsaprovenance1 \\
+    --certificate-identity-regexp '^https://github.com/acme/' --certificate-oidc-issuer https://token.actions.githubusercontent.com`)
+    .action(async (image: string, o: Record<string, string>) => (await import('./commands/image.js')).verifyAttestation(image, o));
+
+  program.command('tree').argument('<image>', 'image reference')
+    .description('show what is attached to an image: signatures, attestations, referrers')
+    .option('--output <format>', 'text or json', 'text')
+    .option('--allow-insecure-registry', 'allow plain HTTP to a non-loopback registry')
+    .addHelpText('after', `
+Example:
+  sigil tree localhost:5000/app:v1`)
+    .action(async (image: string, o: Record<string, string>) => (await import('./commands/image.js')).tree(image, o));
+
+  program.command('triangulate').argument('<image>', 'image reference')
+    .description('print where cosign\'s tag layout keeps an image\'s signatures (or attestations)')
+    .option('--type <kind>', 'signature or attestation', 'signature')
+    .option('--allow-insecure-registry', 'allow plain HTTP to a non-loopback registry')
+    .addHelpText('after', `
+Example:
+  sigil triangulate localhost:5000/app:v1      # localhost:5000/app:sha256-<hex>.sig`)
+    .action(async (image: string, o: Record<string, string>) => (await import('./commands/image.js')).triangulate(image, o));
+
+  program.command('download').argument('<what>', 'signature or attestation').argument('<image>', 'image reference')
+    .description('print an image\'s signatures or attestations, one JSON document per line')
+    .option('--allow-insecure-registry', 'allow plain HTTP to a non-loopback registry')
+    .addHelpText('after', `
+Examples:
+  sigil download signature localhost:5000/app:v1
+  sigil download attestation localhost:5000/app:v1 | jq -r .payload | base64 -d`)
+    .action(async (what: string, image: string, o: Record<string, string>) => (await import('./commands/image.js')).download(what, image, o));
 }
 
 export async function main(argv: string[]): Promise<void> {

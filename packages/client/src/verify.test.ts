@@ -1,24 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { vectorsDir } from '@sigil/core/test-support';
 import { SigilError, type SigilErrorCode } from '@sigil/core';
 import { parseTrustedRoot, prepareBundle, verifyBundle, type Artifact, type Policy, type TrustMaterial } from './index.js';
 
-function findProjectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = path.join(dir, 'package.json');
-    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('project root not found');
-    dir = up;
-  }
-}
-
-const DIR = path.resolve(findProjectRoot(), '../shared/vectors/bundles');
+const DIR = vectorsDir('bundles');
 const read = (p: string): Buffer => readFileSync(path.join(DIR, p));
 
 interface Case {

@@ -51,6 +51,10 @@ export const ERRORS = {
   ERR_OCI_AUTH: { http: 401, exit: 5 },
   ERR_OCI_DIGEST: { http: 400, exit: 1 },
   ERR_OCI_LIMIT: { http: 413, exit: 1 },
+  // Image verification: the signed payload, the signature's whereabouts.
+  ERR_VERIFY_IMAGE: { http: 400, exit: 1 },
+  ERR_VERIFY_IMAGE_DIGEST: { http: 400, exit: 1 },
+  ERR_VERIFY_NO_SIGNATURES: { http: 404, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 export type SigilErrorCode = keyof typeof ERRORS;

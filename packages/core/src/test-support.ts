@@ -1,4 +1,4 @@
-// Shared by core's tests only (not exported from index.ts).
+// Shared by the packages' tests (the `@sigil/core/test-support` subpath; never imported by product code).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -4,20 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { vectorsDir } from '@sigil/core/test-support';
 import { SigilError, decodePem, type SigilErrorCode } from '@sigil/core';
 import { decryptCosignKey, loadPublicKey } from './index.js';
 
-function findProjectRoot(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    const pj = path.join(dir, 'package.json');
-    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined) return dir;
-    if (path.dirname(dir) === dir) throw new Error('project root not found');
-  }
-}
-const DIR = path.resolve(findProjectRoot(), '../shared/vectors/cosign-keys');
+const DIR = vectorsDir('cosign-keys');
 const read = (f: string): Buffer => readFileSync(path.join(DIR, f));
 
 interface Case {

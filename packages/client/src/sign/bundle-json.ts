@@ -30,7 +30,7 @@ export type BundleJson = {
 const HASH_ENUM: Record<HashName, string> = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' };
 
 /** The signer as the bundle names it: a certificate (keyless) or a managed key. */
-export type SignerMaterial = { certificate: Buffer } | { publicKey: KeyObject };
+export type SignerMaterial = { certificate: Buffer; chain?: Buffer[] } | { publicKey: KeyObject };
 
 export function verificationMaterial(signer: SignerMaterial, tlogEntries: TlogEntryJson[]): VerificationMaterialJson {
   if ('certificate' in signer) return { certificate: { rawBytes: signer.certificate.toString('base64') }, tlogEntries };

@@ -45,6 +45,10 @@ export interface SignResult {
   bundle: BundleJson;
   /** DER of the signing certificate (keyless). */
   certificate?: Buffer;
+  /** DER of the CA certificates above it, as the CA returned them (keyless). */
+  chain?: Buffer[];
+  /** The raw signature (message signature or DSSE signature). */
+  signature: Buffer;
   tlogEntries: TlogEntryJson[];
 }
 
@@ -62,7 +66,11 @@ export async function signBlob(artifact: Artifact, opts: SignOptions): Promise<S
   const tlogEntries = await upload(opts, step, hashedrekordProposal(signer, alg, digest, signature));
   const bundle = messageSignatureBundle(verificationMaterial(signer, tlogEntries), alg, digest, signature);
   selfCheck(bundle, { digest, algorithm: alg }, signer, keys.publicKey, opts.trust);
-  return { bundle, certificate: 'certificate' in signer ? signer.certificate : undefined, tlogEntries };
+  return { bundle, ...issued(signer), signature, tlogEntries };
+}
+
+function issued(signer: SignerMaterial): { certificate?: Buffer; chain?: Buffer[] } {
+  return 'certificate' in signer ? { certificate: signer.certificate, chain: signer.chain ?? [] } : {};
 }
 
 export interface AttestInput {
@@ -84,7 +92,7 @@ export async function attestBlob(input: AttestInput, opts: SignOptions): Promise
   const tlogEntries = await upload(opts, step, dsseProposal(signer, envelope));
   const bundle = dsseBundle(verificationMaterial(signer, tlogEntries), envelope);
   selfCheck(bundle, { digest, algorithm: 'sha256' }, signer, keys.publicKey, opts.trust);
-  return { bundle, certificate: 'certificate' in signer ? signer.certificate : undefined, tlogEntries };
+  return { bundle, ...issued(signer), signature, tlogEntries };
 }
 
 function ephemeralKey(): { privateKey: KeyObject; publicKey: KeyObject } {
@@ -116,7 +124,7 @@ async function signerMaterial(keys: { privateKey: KeyObject; publicKey: KeyObjec
   if (!getToken) throw new SigilError('ERR_IDENTITY', 'keyless signing needs an identity token');
   const token = await step('getting an identity token', getToken);
   const chain = await step('getting a signing certificate', () => requestSigningCertificate({ caUrl, token, publicKey: keys.publicKey, privateKey: keys.privateKey, timeoutMs: opts.timeoutMs }));
-  return { certificate: chain[0]! };
+  return { certificate: chain[0]!, chain: chain.slice(1) };
 }
 
 async function upload(opts: SignOptions, step: StepReporter, proposal: unknown): Promise<TlogEntryJson[]> {
