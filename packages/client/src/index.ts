@@ -9,5 +9,4 @@ export * from './keys/index.js';
 export * from './tuf/index.js';
 export * from './identity/index.js';
 export * from './image/index.js';
-export { RegistryClient, type RegistryClientOptions } from './oci/registry.js';
-export { parseReference, formatReference, formatRepository, type ImageReference, type Repository } from './oci/reference.js';
+export * from './oci/index.js';

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { SigilError } from '@sigil/core';
 import { Digester, digestOf, parseDigest } from './digest.js';
 import { OCTET_STREAM } from './media-types.js';
-import { formatRepository, type Repository } from './reference.js';
+import { formatRepository, parseRepository, type Repository } from './reference.js';
 import type { RegistryResponse } from './response.js';
 import type { Transport } from './transport.js';
 
@@ -131,7 +131,7 @@ export async function pushBlob(t: Transport, repo: Repository, source: BlobSourc
     if (head) return { digest, size: head.size, how: 'exists' };
   }
 
-  const from = typeof options.mountFrom === 'string' ? { registry: repo.registry, repository: options.mountFrom } : options.mountFrom;
+  const from = typeof options.mountFrom === 'string' ? parseRepository(`${repo.registry}/${options.mountFrom}`) : options.mountFrom;
   if (from && from.registry !== repo.registry) throw new SigilError('ERR_BAD_REQUEST', 'blobs mount only within one registry');
   if (from && digest === undefined) throw new SigilError('ERR_BAD_REQUEST', 'mounting a blob needs its digest');
   const start = new URL(`/v2/${repo.repository}/blobs/uploads/`, t.baseUrl(repo.registry));
@@ -154,8 +154,8 @@ export async function pushBlob(t: Transport, repo: Repository, source: BlobSourc
     if (minChunk > MAX_CHUNK_BYTES) throw new SigilError('ERR_OCI_LIMIT', `registry wants chunks of ${minChunk} bytes`);
     chunkSize = minChunk;
   }
-  const upload = new Upload(t, repo, scopes, nextLocation(t, res));
   await res.discard();
+  const upload = new Upload(t, repo, scopes, nextLocation(t, res));
   try {
     const pushed = await upload.send(source, chunkSize, algorithm, digest);
     return { ...pushed, how: 'uploaded' };
@@ -208,14 +208,13 @@ class Upload {
       body: chunk,
     });
     if (res.status !== 202) throw await res.failure(`upload chunk ${this.#offset}-${end} to ${formatRepository(this.repo)}`);
+    await res.discard();
     const range = res.headers.get('range');
     const m = range === null ? null : /^(?:bytes=)?0-([0-9]+)$/.exec(range);
     if (range !== null && (!m || Number(m[1]) !== end)) {
-      await res.discard();
       throw new SigilError('ERR_OCI', `upload to ${formatRepository(this.repo)}: registry holds range ${range.slice(0, 40)}, expected 0-${end}`);
     }
     this.location = nextLocation(this.t, res);
-    await res.discard();
     this.#offset = end + 1;
   }
 

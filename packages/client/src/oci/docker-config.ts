@@ -92,7 +92,7 @@ async function readConfig(path: string): Promise<DockerConfig | undefined> {
     throw authError(`${path} is not valid JSON`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw authError(`${path} is not a JSON object`);
-  return doc as DockerConfig;
+  return doc;
 }
 
 /** docker matches keys by hostname: `https://host/v1/`, `host` and `http://host` all name `host`. */

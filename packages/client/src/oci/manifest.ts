@@ -211,7 +211,7 @@ function annotations(value: unknown, where: string): Record<string, string> | un
 function stringArray(value: unknown, where: string): string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || !value.every((s) => typeof s === 'string')) fail(`${where} must be an array of strings`);
-  return value as string[];
+  return value;
 }
 
 function optionalString(obj: Json, key: string, where = ''): string | undefined {

@@ -11,7 +11,7 @@ import { digestOf } from './digest.js';
 import { isIndex } from './manifest.js';
 import { OCI_EMPTY, OCI_EMPTY_DIGEST, OCI_IMAGE_MANIFEST } from './media-types.js';
 import { RegistryClient } from './registry.js';
-import { makeTestImage, makeTestIndex, pushTestImage, startRegistry, type TestServer } from './test-registry.js';
+import { makeTestImage, makeTestIndex, pushTestImage, startProxy, startRegistry, type TestServer } from './test-registry.js';
 
 // Against Debian's docker-registry 2.8 (distribution v2) on loopback, without authentication.
 let reg: TestServer;
@@ -32,7 +32,7 @@ after(async () => {
 /** Yields `total` random bytes in pieces of `piece`, hashing them as they go. */
 function randomStream(total: number, piece: number): { stream: Readable; digest: () => string } {
   const hash = createHash('sha256');
-  async function* gen(): AsyncGenerator<Buffer> {
+  function* gen(): Generator<Buffer> {
     for (let sent = 0; sent < total; sent += piece) {
       const b = randomBytes(Math.min(piece, total - sent));
       hash.update(b);
@@ -98,7 +98,17 @@ test('Docker v2 manifests, an OCI index and a Docker manifest list round-trip', 
 test('chunked upload: 5 MiB streamed in 1 MiB chunks, then pulled back as a stream', async () => {
   const repo = `${reg.host}/app/big`;
   const src = randomStream(5 * MiB + 123, 64 * 1024);
-  const pushed = await client.pushBlob(repo, src.stream, { chunkSize: MiB });
+  // Watch the wire: POST, six PATCHes with contiguous Content-Range, an empty PUT ?digest=.
+  const seen: string[] = [];
+  const proxy = await startProxy(reg.url, {
+    intercept: (req) => {
+      if (req.url.includes('/blobs/uploads/')) seen.push(`${req.method} ${req.headers['content-range'] ?? ''} ${req.body.length} ${/[?&]digest=/.test(req.url)}`);
+      return undefined;
+    },
+  });
+  const pushed = await client.pushBlob(`${proxy.host}/app/big`, src.stream, { chunkSize: MiB }).finally(() => proxy.stop());
+  const ranges = [0, 1, 2, 3, 4].map((i) => `PATCH ${i * MiB}-${(i + 1) * MiB - 1} ${MiB} false`);
+  assert.deepEqual(seen, ['POST  0 false', ...ranges, `PATCH ${5 * MiB}-${5 * MiB + 122} 123 false`, 'PUT  0 true']);
   assert.equal(pushed.how, 'uploaded');
   assert.equal(pushed.size, 5 * MiB + 123);
   assert.equal(pushed.digest, src.digest());
@@ -192,7 +202,7 @@ test('caps, missing content and bad input', async () => {
   await assert.rejects(client.getBlob(repo, digest, { size: 300 * MiB }), { code: 'ERR_OCI_LIMIT' });
   assert.ok(Date.now() - started < 2000);
 
-  await assert.rejects(client.getManifest(`${repo}:missing`), (err: any) => err.code === 'ERR_OCI' && err.details.status === 404);
+  await assert.rejects(client.getManifest(`${repo}:missing`), (err: any) => err.code === 'ERR_NOT_FOUND' && err.details.status === 404);
   assert.equal(await client.headManifest(`${repo}:missing`), undefined);
   await assert.rejects(client.resolve(`${repo}@${digestOf(Buffer.from('x'))}`), { code: 'ERR_OCI' });
   await assert.rejects(client.getBlob(repo, digestOf(Buffer.from('nope'))), (err: any) => err.details.status === 404);

@@ -80,8 +80,8 @@ export class RegistryClient {
   async ping(registry: string): Promise<{ apiVersion: string | undefined }> {
     const name = parseRegistry(registry);
     const res = await this.#t.send({ registry: name, method: 'GET', url: new URL('/v2/', this.#t.baseUrl(name)), scopes: [] });
-    await res.discard();
     if (res.status !== 200) throw await res.failure(`${name} does not serve the registry API (GET /v2/)`);
+    await res.discard();
     return { apiVersion: res.headers.get('docker-distribution-api-version') ?? undefined };
   }
 

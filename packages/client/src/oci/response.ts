@@ -81,7 +81,7 @@ export class RegistryResponse {
       this.deadline.clear();
       return;
     }
-    const reader = body.getReader();
+    const reader: ReadableStreamDefaultReader<Uint8Array> = body.getReader();
     let total = 0;
     try {
       for (;;) {
@@ -124,7 +124,8 @@ export class RegistryResponse {
     } catch {
       await this.discard();
     }
-    const code = this.status === 401 || this.status === 403 ? 'ERR_OCI_AUTH' : 'ERR_OCI';
+    // A missing image is the caller's mistake (exit 3), not a registry outage to retry.
+    const code = this.status === 401 || this.status === 403 ? 'ERR_OCI_AUTH' : this.status === 404 ? 'ERR_NOT_FOUND' : 'ERR_OCI';
     const said = [registryCode, detail].filter(Boolean).join(': ');
     return new SigilError(code, `${what}: HTTP ${this.status}${said ? ` (${said})` : ''}`, {
       details: { status: this.status, ...(registryCode ? { registryCode } : {}) },

@@ -141,8 +141,8 @@ export interface ProxyRequest {
 export interface ProxyAnswer {
   status: number;
   headers: Record<string, string>;
-  /** A Buffer gets a matching Content-Length; a stream is sent chunked, for as long as it runs. */
-  body: Buffer | AsyncIterable<Uint8Array>;
+  /** A Buffer gets a matching Content-Length; an iterable is sent chunked, for as long as it runs. */
+  body: Buffer | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 }
 
 export interface ProxyHooks {
@@ -156,16 +156,16 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'co
 
 /** An HTTP front for `upstream` (or for nothing, when every request is intercepted). */
 export async function startProxy(upstream: string | undefined, hooks: ProxyHooks = {}): Promise<TestServer> {
-  let self: TestServer | undefined;
+  const state: { self?: TestServer } = {};
   const server: Server = createServer((req, res) => {
     void (async () => {
       const parts: Buffer[] = [];
       for await (const chunk of req) parts.push(chunk as Buffer);
       const request: ProxyRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(parts) };
-      let answer = await hooks.intercept?.(request, self!);
+      let answer = await hooks.intercept?.(request, state.self!);
       if (!answer) {
         if (!upstream) throw new Error(`proxy: nothing answers ${request.method} ${request.url}`);
-        answer = await forward(upstream, self!.url, request);
+        answer = await forward(upstream, state.self!.url, request);
         answer = hooks.alter?.(request, answer) ?? answer;
       }
       const headers = { ...answer.headers };
@@ -178,13 +178,14 @@ export async function startProxy(upstream: string | undefined, hooks: ProxyHooks
       body.on('error', () => res.destroy());
       body.pipe(res);
     })().catch((err: unknown) => {
+      if (res.headersSent) return res.destroy();
       res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(String(err));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  self = {
+  const self: TestServer = {
     host: `127.0.0.1:${port}`,
     url: `http://127.0.0.1:${port}`,
     stop: () =>
@@ -193,6 +194,7 @@ export async function startProxy(upstream: string | undefined, hooks: ProxyHooks
         server.close(() => resolve());
       }),
   };
+  state.self = self;
   return self;
 }
 

@@ -105,7 +105,14 @@ export class Transport {
       if (res.status === 401 || res.status === 403) {
         const err = await res.failure(`${req.method} ${showUrl(url)}`);
         const had = ours && (await this.#auth.hasCredentials(req.registry));
-        const why = res.status === 403 ? 'access denied' : had ? 'the credentials were not accepted' : 'authentication required and no credentials found';
+        const why =
+          res.status === 403
+            ? 'access denied'
+            : !ours
+              ? `${url.host} asked for credentials, which are never sent to a host other than the registry`
+              : had
+                ? 'the credentials were not accepted'
+                : 'authentication required and no credentials found';
         throw new SigilError('ERR_OCI_AUTH', `${req.registry}: ${why} (${err.message})`, {
           details: err.details,
           hint: had || res.status === 403 ? `check the account's access to ${req.registry}` : `run "docker login ${req.registry}" or set DOCKER_CONFIG`,
