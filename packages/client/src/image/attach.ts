@@ -33,9 +33,17 @@ export async function appendToSignatureTag(registry: RegistryClient, subject: Su
     if (!existing.some((l) => sameLayer(l, ours))) {
       const layers = [...existing, ours];
       const config = signatureConfig(layers.map((l) => l.digest));
-      const c = await registry.pushBlob(subject.repo, config);
-      const manifest = { schemaVersion: 2, mediaType: OCI_IMAGE_MANIFEST, config: { mediaType: OCI_IMAGE_CONFIG, size: c.size, digest: c.digest }, layers };
-      await registry.putManifest(subject.repo, tag, Buffer.from(JSON.stringify(manifest)), OCI_IMAGE_MANIFEST);
+      try {
+        const c = await registry.pushBlob(subject.repo, config);
+        const manifest = { schemaVersion: 2, mediaType: OCI_IMAGE_MANIFEST, config: { mediaType: OCI_IMAGE_CONFIG, size: c.size, digest: c.digest }, layers };
+        await registry.putManifest(subject.repo, tag, Buffer.from(JSON.stringify(manifest)), OCI_IMAGE_MANIFEST);
+      } catch (err) {
+        // Two writers uploading the same config blob at once can make a registry refuse the
+        // manifest (distribution answers DIGEST_INVALID): a conflict like any other, retried.
+        if (!isConflict(err) || attempt === MAX_WRITE_ATTEMPTS - 1) throw err;
+        await pause();
+        continue;
+      }
     }
     let kept = true;
     for (let check = 0; check < 2 && kept; check++) {
@@ -54,13 +62,19 @@ async function currentLayers(registry: RegistryClient, ref: ImageReference): Pro
   return (got.manifest).layers.map(toLayer);
 }
 
+function isConflict(err: unknown): boolean {
+  const status = (err as { details?: { status?: unknown } } | null)?.details?.status;
+  return err instanceof SigilError && err.code === 'ERR_OCI' && (status === 400 || status === 409);
+}
+
 const toLayer = (d: Descriptor): LayerDescriptor => ({ mediaType: d.mediaType, digest: d.digest, size: d.size, ...(d.annotations ? { annotations: { ...d.annotations } } : {}) });
 
 function sameLayer(a: LayerDescriptor, b: LayerDescriptor): boolean {
   return a.digest === b.digest && JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {});
 }
 
-const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 40 + Math.floor(Math.random() * 80)));
+// Longer than a concurrent writer's read-to-write window on a loopback or LAN registry.
+const pause = (): Promise<void> => new Promise((r) => setTimeout(r, 15 + Math.floor(Math.random() * 30)));
 
 /**
  * The OCI 1.1 layout (cosign v3's `--new-bundle-format`): the bundle as a blob, a
@@ -92,7 +106,11 @@ export async function attachReferrer(registry: RegistryClient, subject: Subject,
     const listed = await fallbackIndex(registry, ref);
     if (!listed.some((d) => d.digest === digest)) {
       const index = { schemaVersion: 2, mediaType: OCI_IMAGE_INDEX, manifests: [...listed, entry] };
-      await registry.putManifest(subject.repo, referrers.fallbackTag, Buffer.from(JSON.stringify(index)), OCI_IMAGE_INDEX);
+      try {
+        await registry.putManifest(subject.repo, referrers.fallbackTag, Buffer.from(JSON.stringify(index)), OCI_IMAGE_INDEX);
+      } catch (err) {
+        if (!isConflict(err) || attempt === MAX_WRITE_ATTEMPTS - 1) throw err;
+      }
     }
     await pause();
     if ((await fallbackIndex(registry, ref)).some((d) => d.digest === digest)) return digest;

@@ -45,6 +45,7 @@ export interface ImageVerification {
 export const MAX_SIGNATURES = 1000;
 const MAX_PAYLOAD = 1024 * 1024;
 const MAX_BUNDLE = 16 * 1024 * 1024;
+const LOAD_AHEAD = 8;
 
 interface Candidate {
   layout: 'tag' | 'referrers';
@@ -72,9 +73,21 @@ async function run(ref: string, opts: ImageVerifyOptions, want: 'signature' | 'a
   if (candidates.length > MAX_SIGNATURES) throw new SigilError('ERR_OCI_LIMIT', `more than ${MAX_SIGNATURES} ${want}s attached to ${digest}`);
   const out: ImageVerification = { repo, digest, verified: [], failures: [] };
   let first: unknown;
-  for (const c of candidates) {
+  // Fetch signatures a few at a time (registry round trips dominate); verify in order.
+  const loads = new Map<Candidate, ReturnType<Candidate['load']>>();
+  const load = (i: number): void => {
+    const c = candidates[i];
+    if (c && !loads.has(c)) {
+      const p = c.load();
+      p.catch(() => undefined);
+      loads.set(c, p);
+    }
+  };
+  for (let i = 0; i < LOAD_AHEAD; i++) load(i);
+  for (const [i, c] of candidates.entries()) {
+    load(i + LOAD_AHEAD);
     try {
-      const { bundle, artifact, check } = await c.load();
+      const { bundle, artifact, check } = await loads.get(c)!;
       const result = verifyBundle({ bundle: prepareBundle(bundle), artifact, trust: opts.trust, policy: opts.policy, now: opts.now });
       const extra = check?.(result) ?? {};
       if (want === 'attestation' && predicateType !== undefined && result.statement?.predicateType !== predicateType) {
