@@ -215,3 +215,43 @@ test('help teaches by example, lists exit codes; completion scripts cover the co
   r = await runSigil(['completion', 'tcsh']);
   assert.equal(r.code, 2);
 });
+
+test('trust through TUF: sigil trusted-root, then sign-blob and verify-blob with only --tuf-mirror', async () => {
+  const { TestTufRepository } = await import('../packages/client/dist/tuf/test-repo.js');
+  const repo = new TestTufRepository();
+  repo.setTarget('trusted_root.json', readFileSync(trustedRoot, 'utf8'));
+  repo.setTarget('signing_config.v0.2.json', readFileSync(stack.signingConfigPath, 'utf8'));
+  repo.publish();
+  const server = await repo.serve();
+  try {
+    const rootFile = join(tmp, 'tuf-root.json');
+    writeFileSync(rootFile, repo.initialRoot);
+    const env = { ...noCi().env, XDG_CACHE_HOME: join(tmp, 'cache') };
+    let r = await runSigil(['trusted-root', '--mirror', server.url, '--root', rootFile, '--out', join(tmp, 'tuf-trusted.json'), '--signing-config-out', join(tmp, 'tuf-signing.json')], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(tmp, 'tuf-trusted.json'), 'utf8')), JSON.parse(readFileSync(trustedRoot, 'utf8')));
+    const blob = file('tuf-blob');
+    const bundle = join(tmp, 'tuf-bundle.json');
+    const tuf = ['--tuf-mirror', server.url, '--tuf-root', rootFile];
+    r = await runSigil(['sign-blob', blob, '--bundle', bundle, ...tuf], { env: { ...env, ...ciEnv } });
+    assert.equal(r.code, 0, r.stderr);
+    r = await runSigil(['verify-blob', blob, '--bundle', bundle, ...tuf, '--certificate-identity', sanOf(bundle), '--certificate-oidc-issuer', issuer], { env });
+    assert.equal(r.code, 0, r.stderr);
+  } finally { await server.close(); }
+});
+
+test('--fulcio-url/--rekor-url without a trusted root; a large file is streamed', async () => {
+  const big = join(tmp, 'big.bin');
+  writeFileSync(big, Buffer.alloc(40 * 1024 * 1024, 7));
+  const bundle = join(tmp, 'big.json');
+  let r = await runSigil(['sign-blob', big, '--bundle', bundle, '--fulcio-url', stack.url, '--rekor-url', stack.url], inCi());
+  assert.equal(r.code, 0, r.stderr);
+  r = await runSigil(['verify-blob', big, '--bundle', bundle, '--trusted-root', trustedRoot, '--certificate-identity', sanOf(bundle), '--certificate-oidc-issuer', issuer], noCi());
+  assert.equal(r.code, 0, r.stderr);
+  r = await runSigil(['sign-blob', join(tmp, 'missing'), '--bundle', bundle, '--fulcio-url', stack.url, '--rekor-url', stack.url], inCi());
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^sigil: .*no such file\n$/);
+  r = await runSigil(['sign-blob', big, '--bundle', bundle, '--fulcio-url', 'http://127.0.0.1:1', '--rekor-url', stack.url], inCi());
+  assert.equal(r.code, 75, `unreachable CA: ${r.stderr}`);
+  assert.equal(r.stderr.trim().split('\n').filter((l) => !/: (done|failed) \(/.test(l)).length, 1, r.stderr);
+});
