@@ -223,7 +223,12 @@ export function makeLeaf(w: World, key: KeyObject, notBefore: number, over: Part
   });
 }
 
-/** Assert that `fn` throws a SigilError with this code. */
-export function throwsSigil(fn: () => unknown, code: string, message?: string): void {
-  assert.throws(fn, (err: unknown) => (err as { code?: unknown } | null)?.code === code, message);
+/** Assert that `fn` throws a SigilError with this code (and, given one, a message matching `match`). */
+export function throwsSigil(fn: () => unknown, code: string, match?: RegExp | string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof Error && err.name === 'SigilError', `expected a SigilError, got ${String(err)}`);
+    assert.equal((err as { code?: unknown }).code, code, err.message);
+    if (match instanceof RegExp) assert.match(err.message, match);
+    return true;
+  }, typeof match === 'string' ? match : undefined);
 }

@@ -7,8 +7,9 @@ import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { vectorsDir } from '@sigil/core/test-support';
-import { SigilError, decodePem, type SigilErrorCode } from '@sigil/core';
+import { decodePem } from '@sigil/core';
 import { decryptCosignKey, loadPublicKey } from './index.js';
+import { throwsSigil } from '../test-support.js';
 
 const DIR = vectorsDir('cosign-keys');
 const read = (f: string): Buffer => readFileSync(path.join(DIR, f));
@@ -26,14 +27,6 @@ interface Case {
 }
 const cases = (JSON.parse(read('cases.json').toString('utf8')) as { cases: Case[] }).cases;
 
-function rejects(fn: () => unknown, code: SigilErrorCode, message?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof SigilError, `expected a SigilError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 /** The hash argument node:crypto wants for each vector's signature algorithm (Ed25519 is pure). */
 const hashFor = (keyType: string): string | null => (keyType === 'ed25519' ? null : 'sha256');
@@ -61,9 +54,9 @@ for (const c of cases) {
       assert.ok(verify(hashFor(c.keyType), message, pub, sign(hashFor(c.keyType), message, key)), 'the decrypted key signs');
     } else {
       // Decrypts, but the plaintext is SEC1: refused as cosign's LoadPrivateKey refuses it.
-      rejects(() => decryptCosignKey(pem, c.password), 'ERR_KEY_FORMAT', /SEC1/);
+      throwsSigil(() => decryptCosignKey(pem, c.password), 'ERR_KEY_FORMAT', /SEC1/);
     }
-    rejects(() => decryptCosignKey(pem, `${c.password}x`), 'ERR_KEY_PASSWORD', /wrong password/);
+    throwsSigil(() => decryptCosignKey(pem, `${c.password}x`), 'ERR_KEY_PASSWORD', /wrong password/);
   });
 }
 

@@ -2,21 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, scryptSync, sign, verify, type KeyObject } from 'node:crypto';
 import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
-import { SigilError, decodePem, encodePem, type SigilErrorCode } from '@sigil/core';
+import { decodePem, encodePem } from '@sigil/core';
 import { decryptCosignKey, encryptCosignKey, generateCosignKeyPair, COSIGN_KEY_LABEL, LEGACY_COSIGN_KEY_LABEL, MAX_KEY_FILE_BYTES } from './index.js';
 import { loadPublicKey } from './public-key.js';
+import { throwsSigil } from '../test-support.js';
 
 // The upstream vectors are in cosign-key-vectors.test.ts (a separate file so the two
 // scrypt-heavy halves run in parallel).
 
-function rejects(fn: () => unknown, code: SigilErrorCode, message?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof SigilError, `expected a SigilError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 const spki = (k: KeyObject): Buffer => (k.type === 'private' ? createPublicKey(k) : k).export({ type: 'spki', format: 'der' });
 
@@ -69,11 +62,11 @@ test('encrypt: RSA-2048 with a byte password round-trips', () => {
 });
 
 test('encrypt: refuses public keys and keys outside the supported set', () => {
-  rejects(() => encryptCosignKey(generateKeyPairSync('ed25519').publicKey, 'pw'), 'ERR_KEY_FORMAT', /private key/);
-  rejects(() => encryptCosignKey(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey, 'pw'), 'ERR_KEY_FORMAT', /curve/);
-  rejects(() => encryptCosignKey(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, 'pw'), 'ERR_KEY_FORMAT', /1024-bit/);
-  rejects(() => encryptCosignKey(generateKeyPairSync('x25519').privateKey, 'pw'), 'ERR_KEY_FORMAT', /x25519/);
-  rejects(() => encryptCosignKey(generateKeyPairSync('ed448').privateKey, 'pw'), 'ERR_KEY_FORMAT', /ed448/);
+  throwsSigil(() => encryptCosignKey(generateKeyPairSync('ed25519').publicKey, 'pw'), 'ERR_KEY_FORMAT', /private key/);
+  throwsSigil(() => encryptCosignKey(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey, 'pw'), 'ERR_KEY_FORMAT', /curve/);
+  throwsSigil(() => encryptCosignKey(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey, 'pw'), 'ERR_KEY_FORMAT', /1024-bit/);
+  throwsSigil(() => encryptCosignKey(generateKeyPairSync('x25519').privateKey, 'pw'), 'ERR_KEY_FORMAT', /x25519/);
+  throwsSigil(() => encryptCosignKey(generateKeyPairSync('ed448').privateKey, 'pw'), 'ERR_KEY_FORMAT', /ed448/);
 });
 
 test('generateCosignKeyPair: P-256, SPKI public key, private key file decrypts to it', () => {
@@ -120,19 +113,19 @@ test('decrypt: both labels, parameters read from the file', () => {
 
 test('decrypt: wrong password, empty password, flipped bytes → ERR_KEY_PASSWORD', () => {
   const good = seal(p256Pkcs8, 'pw');
-  rejects(() => decryptCosignKey(good, 'Pw'), 'ERR_KEY_PASSWORD', /wrong password/);
-  rejects(() => decryptCosignKey(good, ''), 'ERR_KEY_PASSWORD');
+  throwsSigil(() => decryptCosignKey(good, 'Pw'), 'ERR_KEY_PASSWORD', /wrong password/);
+  throwsSigil(() => decryptCosignKey(good, ''), 'ERR_KEY_PASSWORD');
   const flip = (field: 'ciphertext' | 'nonce' | 'salt', at: number) => (doc: Record<string, any>) => {
     const holder = field === 'ciphertext' ? doc : field === 'nonce' ? doc.cipher : doc.kdf;
     const bytes = Buffer.from(holder[field], 'base64');
     bytes[at]! ^= 0x01;
     holder[field] = bytes.toString('base64');
   };
-  rejects(() => decryptCosignKey(seal(p256Pkcs8, 'pw', { edit: flip('ciphertext', 0) }), 'pw'), 'ERR_KEY_PASSWORD'); // in the tag
-  rejects(() => decryptCosignKey(seal(p256Pkcs8, 'pw', { edit: flip('ciphertext', 40) }), 'pw'), 'ERR_KEY_PASSWORD'); // in the body
-  rejects(() => decryptCosignKey(seal(p256Pkcs8, 'pw', { edit: flip('nonce', 23) }), 'pw'), 'ERR_KEY_PASSWORD');
-  rejects(() => decryptCosignKey(seal(p256Pkcs8, 'pw', { edit: flip('salt', 0) }), 'pw'), 'ERR_KEY_PASSWORD');
-  rejects(() => decryptCosignKey(good, 'x'.repeat(4097)), 'ERR_KEY_PASSWORD', /longer than/);
+  throwsSigil(() => decryptCosignKey(seal(p256Pkcs8, 'pw', { edit: flip('ciphertext', 0) }), 'pw'), 'ERR_KEY_PASSWORD'); // in the tag
+  throwsSigil(() => decryptCosignKey(seal(p256Pkcs8, 'pw', { edit: flip('ciphertext', 40) }), 'pw'), 'ERR_KEY_PASSWORD'); // in the body
+  throwsSigil(() => decryptCosignKey(seal(p256Pkcs8, 'pw', { edit: flip('nonce', 23) }), 'pw'), 'ERR_KEY_PASSWORD');
+  throwsSigil(() => decryptCosignKey(seal(p256Pkcs8, 'pw', { edit: flip('salt', 0) }), 'pw'), 'ERR_KEY_PASSWORD');
+  throwsSigil(() => decryptCosignKey(good, 'x'.repeat(4097)), 'ERR_KEY_PASSWORD', /longer than/);
 });
 
 test('decrypt: scrypt cost outside the limits is refused before any work', () => {
@@ -157,16 +150,16 @@ test('decrypt: scrypt cost outside the limits is refused before any work', () =>
     [{ N: 1024, r: 8, p: 1, maxmem: 1 }, /unexpected field "maxmem"/],
   ];
   const started = process.hrtime.bigint();
-  for (const [params, message] of cases) rejects(() => decryptCosignKey(withParams(params), 'pw'), 'ERR_KEY_FORMAT', message);
+  for (const [params, message] of cases) throwsSigil(() => decryptCosignKey(withParams(params), 'pw'), 'ERR_KEY_FORMAT', message);
   // Building the files costs the scrypt runs (N=1024); refusing them must cost almost nothing more.
   assert.ok(process.hrtime.bigint() - started < 3_000_000_000n);
 });
 
 test('decrypt: malformed JSON, fields and base64 → ERR_KEY_FORMAT', () => {
   const body = (json: string): string => encodePem(COSIGN_KEY_LABEL, Buffer.from(json));
-  rejects(() => decryptCosignKey(body('{"kdf":'), 'pw'), 'ERR_KEY_FORMAT', /not JSON/);
-  rejects(() => decryptCosignKey(body('[]'), 'pw'), 'ERR_KEY_FORMAT', /not a JSON object/);
-  rejects(() => decryptCosignKey(encodePem(COSIGN_KEY_LABEL, Buffer.from([0x7b, 0xff, 0x7d])), 'pw'), 'ERR_KEY_FORMAT', /not JSON/);
+  throwsSigil(() => decryptCosignKey(body('{"kdf":'), 'pw'), 'ERR_KEY_FORMAT', /not JSON/);
+  throwsSigil(() => decryptCosignKey(body('[]'), 'pw'), 'ERR_KEY_FORMAT', /not a JSON object/);
+  throwsSigil(() => decryptCosignKey(encodePem(COSIGN_KEY_LABEL, Buffer.from([0x7b, 0xff, 0x7d])), 'pw'), 'ERR_KEY_FORMAT', /not JSON/);
   const broken: Array<[(d: Record<string, any>) => void, RegExp]> = [
     [(d) => void (d.kdf.name = 'argon2id'), /unsupported kdf "argon2id"/],
     [(d) => void (d.cipher.name = 'aes-256-gcm'), /unsupported cipher/],
@@ -182,21 +175,21 @@ test('decrypt: malformed JSON, fields and base64 → ERR_KEY_FORMAT', () => {
     [(d) => void (d.ciphertext = d.ciphertext.slice(0, -1)), /ciphertext is not valid base64/],
     [(d) => void (d.ciphertext = Buffer.alloc(16).toString('base64')), /too short/],
   ];
-  for (const [edit, message] of broken) rejects(() => decryptCosignKey(seal(p256Pkcs8, 'pw', { edit }), 'pw'), 'ERR_KEY_FORMAT', message);
+  for (const [edit, message] of broken) throwsSigil(() => decryptCosignKey(seal(p256Pkcs8, 'pw', { edit }), 'pw'), 'ERR_KEY_FORMAT', message);
 });
 
 test('decrypt: wrong PEM labels and non-PEM input → ERR_KEY_FORMAT', () => {
   const file = seal(p256Pkcs8, 'pw');
   const relabel = (label: string): string => file.replaceAll(COSIGN_KEY_LABEL, label);
-  rejects(() => decryptCosignKey(relabel('ENCRYPTED PRIVATE KEY'), 'pw'), 'ERR_KEY_FORMAT', /OpenSSL-encrypted/);
-  rejects(() => decryptCosignKey(relabel('PRIVATE KEY'), 'pw'), 'ERR_KEY_FORMAT', /unencrypted/);
-  rejects(() => decryptCosignKey(relabel('PUBLIC KEY'), 'pw'), 'ERR_KEY_FORMAT', /not a private key/);
-  rejects(() => decryptCosignKey(relabel('ENCRYPTED SIGIL PRIVATE KEY'), 'pw'), 'ERR_KEY_FORMAT', /unsupported PEM block/);
-  rejects(() => decryptCosignKey('just some text', 'pw'), 'ERR_KEY_FORMAT', /not PEM/);
-  rejects(() => decryptCosignKey(file + file, 'pw'), 'ERR_KEY_FORMAT', /2 PEM blocks/);
-  rejects(() => decryptCosignKey(file.replace(/\n(?=[A-Za-z0-9])/, '\n!'), 'pw'), 'ERR_KEY_FORMAT', /base64/);
-  rejects(() => decryptCosignKey(file + ' '.repeat(MAX_KEY_FILE_BYTES), 'pw'), 'ERR_KEY_FORMAT', /larger than 64 KiB/);
-  rejects(() => decryptCosignKey(Buffer.alloc(MAX_KEY_FILE_BYTES + 1, 0x20), 'pw'), 'ERR_KEY_FORMAT', /larger than 64 KiB/);
+  throwsSigil(() => decryptCosignKey(relabel('ENCRYPTED PRIVATE KEY'), 'pw'), 'ERR_KEY_FORMAT', /OpenSSL-encrypted/);
+  throwsSigil(() => decryptCosignKey(relabel('PRIVATE KEY'), 'pw'), 'ERR_KEY_FORMAT', /unencrypted/);
+  throwsSigil(() => decryptCosignKey(relabel('PUBLIC KEY'), 'pw'), 'ERR_KEY_FORMAT', /not a private key/);
+  throwsSigil(() => decryptCosignKey(relabel('ENCRYPTED SIGIL PRIVATE KEY'), 'pw'), 'ERR_KEY_FORMAT', /unsupported PEM block/);
+  throwsSigil(() => decryptCosignKey('just some text', 'pw'), 'ERR_KEY_FORMAT', /not PEM/);
+  throwsSigil(() => decryptCosignKey(file + file, 'pw'), 'ERR_KEY_FORMAT', /2 PEM blocks/);
+  throwsSigil(() => decryptCosignKey(file.replace(/\n(?=[A-Za-z0-9])/, '\n!'), 'pw'), 'ERR_KEY_FORMAT', /base64/);
+  throwsSigil(() => decryptCosignKey(file + ' '.repeat(MAX_KEY_FILE_BYTES), 'pw'), 'ERR_KEY_FORMAT', /larger than 64 KiB/);
+  throwsSigil(() => decryptCosignKey(Buffer.alloc(MAX_KEY_FILE_BYTES + 1, 0x20), 'pw'), 'ERR_KEY_FORMAT', /larger than 64 KiB/);
 });
 
 test('decrypt: plaintext that is not an acceptable PKCS#8 key → ERR_KEY_FORMAT', () => {
@@ -210,7 +203,7 @@ test('decrypt: plaintext that is not an acceptable PKCS#8 key → ERR_KEY_FORMAT
     [generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey.export({ type: 'pkcs8', format: 'der' }), /curve/],
     [generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'der' }), /x25519/],
   ];
-  for (const [plaintext, message] of plaintexts) rejects(() => decryptCosignKey(seal(plaintext, 'pw'), 'pw'), 'ERR_KEY_FORMAT', message);
+  for (const [plaintext, message] of plaintexts) throwsSigil(() => decryptCosignKey(seal(plaintext, 'pw'), 'pw'), 'ERR_KEY_FORMAT', message);
 });
 
 test('decrypt: PKCS#8 v2 (RFC 5958) Ed25519 as ring writes it; a foreign public key is refused', () => {
@@ -221,8 +214,8 @@ test('decrypt: PKCS#8 v2 (RFC 5958) Ed25519 as ring writes it; a foreign public 
   assert.equal(v2(raw).length, 83);
   assert.deepEqual(spki(decryptCosignKey(seal(v2(raw), 'pw'), 'pw')), spki(publicKey));
   const other = spki(generateKeyPairSync('ed25519').publicKey).subarray(-32);
-  rejects(() => decryptCosignKey(seal(v2(other), 'pw'), 'pw'), 'ERR_KEY_FORMAT', /does not belong/);
+  throwsSigil(() => decryptCosignKey(seal(v2(other), 'pw'), 'pw'), 'ERR_KEY_FORMAT', /does not belong/);
   // A public key field is only allowed in version 1.
   const v0WithPub = Buffer.concat([Buffer.from([0x30, 0x51]), v1.subarray(2), Buffer.from([0x81, 0x21, 0x00]), raw]);
-  rejects(() => decryptCosignKey(seal(v0WithPub, 'pw'), 'pw'), 'ERR_KEY_FORMAT', /not a PKCS#8/);
+  throwsSigil(() => decryptCosignKey(seal(v0WithPub, 'pw'), 'pw'), 'ERR_KEY_FORMAT', /not a PKCS#8/);
 });

@@ -1,30 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SigilError, encodePem, type SigilErrorCode } from '@sigil/core';
-import { makeCert, T0, HOUR } from '../test-support.js';
+import { SigilError, encodePem } from '@sigil/core';
+import { makeCert, T0, HOUR, throwsSigil } from '../test-support.js';
 import { importPrivateKey, loadPrivateKey, loadPublicKey } from './index.js';
+import { vectorsDir } from '@sigil/core/test-support';
 
-function findProjectRoot(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    const pj = path.join(dir, 'package.json');
-    if (existsSync(pj) && (JSON.parse(readFileSync(pj, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined) return dir;
-    if (path.dirname(dir) === dir) throw new Error('project root not found');
-  }
-}
-const read = (f: string): Buffer => readFileSync(path.resolve(findProjectRoot(), '../shared/vectors/cosign-keys', f));
+const read = (f: string): Buffer => readFileSync(path.join(vectorsDir('cosign-keys'), f));
 
-function rejects(fn: () => unknown, code: SigilErrorCode, message?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof SigilError, `expected a SigilError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 const spki = (k: KeyObject): Buffer => (k.type === 'private' ? createPublicKey(k) : k).export({ type: 'spki', format: 'der' });
 const pem = (k: KeyObject, type: 'spki' | 'pkcs8' | 'sec1' | 'pkcs1'): string => k.export({ type, format: 'pem' } as never) as unknown as string;
@@ -52,27 +37,27 @@ test('loadPublicKey: a certificate gives its subject key', () => {
   const leaf = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const der = makeCert({ subject: 'leaf', issuer: 'ca', key: leaf.publicKey, signer: ca.privateKey, notBefore: T0, notAfter: T0 + HOUR });
   assert.deepEqual(spki(loadPublicKey(encodePem('CERTIFICATE', der))), spki(leaf.publicKey));
-  rejects(() => loadPublicKey(encodePem('CERTIFICATE', der.subarray(0, -3))), 'ERR_KEY_FORMAT', /cannot be parsed/);
+  throwsSigil(() => loadPublicKey(encodePem('CERTIFICATE', der.subarray(0, -3))), 'ERR_KEY_FORMAT', /cannot be parsed/);
 });
 
 test('loadPublicKey: private keys are refused, even unencrypted', () => {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  rejects(() => loadPublicKey(pem(privateKey, 'pkcs8')), 'ERR_KEY_FORMAT', /got a private key/);
-  rejects(() => loadPublicKey(pem(privateKey, 'sec1')), 'ERR_KEY_FORMAT', /got a private key/);
-  rejects(() => loadPublicKey(read('cosign-go.sigstore-label.key')), 'ERR_KEY_FORMAT', /got a private key/);
+  throwsSigil(() => loadPublicKey(pem(privateKey, 'pkcs8')), 'ERR_KEY_FORMAT', /got a private key/);
+  throwsSigil(() => loadPublicKey(pem(privateKey, 'sec1')), 'ERR_KEY_FORMAT', /got a private key/);
+  throwsSigil(() => loadPublicKey(read('cosign-go.sigstore-label.key')), 'ERR_KEY_FORMAT', /got a private key/);
 });
 
 test('loadPublicKey: anything else → ERR_KEY_FORMAT', () => {
   const { publicKey } = generateKeyPairSync('ed25519');
   const good = pem(publicKey, 'spki');
-  rejects(() => loadPublicKey('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB'), 'ERR_KEY_FORMAT', /not PEM/);
-  rejects(() => loadPublicKey(good + good), 'ERR_KEY_FORMAT', /2 PEM blocks/);
-  rejects(() => loadPublicKey(good.replaceAll('PUBLIC KEY', 'SIGNATURE')), 'ERR_KEY_FORMAT', /unsupported PEM block "SIGNATURE"/);
-  rejects(() => loadPublicKey(encodePem('PUBLIC KEY', Buffer.from('not der'))), 'ERR_KEY_FORMAT', /cannot be parsed/);
-  rejects(() => loadPublicKey(good + '\n'.repeat(64 * 1024)), 'ERR_KEY_FORMAT', /larger than 64 KiB/);
-  rejects(() => loadPublicKey(pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey, 'spki')), 'ERR_KEY_FORMAT', /1024-bit/);
-  rejects(() => loadPublicKey(pem(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey, 'spki')), 'ERR_KEY_FORMAT', /curve/);
-  rejects(() => loadPublicKey(pem(generateKeyPairSync('x25519').publicKey, 'spki')), 'ERR_KEY_FORMAT', /x25519/);
+  throwsSigil(() => loadPublicKey('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB'), 'ERR_KEY_FORMAT', /not PEM/);
+  throwsSigil(() => loadPublicKey(good + good), 'ERR_KEY_FORMAT', /2 PEM blocks/);
+  throwsSigil(() => loadPublicKey(good.replaceAll('PUBLIC KEY', 'SIGNATURE')), 'ERR_KEY_FORMAT', /unsupported PEM block "SIGNATURE"/);
+  throwsSigil(() => loadPublicKey(encodePem('PUBLIC KEY', Buffer.from('not der'))), 'ERR_KEY_FORMAT', /cannot be parsed/);
+  throwsSigil(() => loadPublicKey(good + '\n'.repeat(64 * 1024)), 'ERR_KEY_FORMAT', /larger than 64 KiB/);
+  throwsSigil(() => loadPublicKey(pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey, 'spki')), 'ERR_KEY_FORMAT', /1024-bit/);
+  throwsSigil(() => loadPublicKey(pem(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey, 'spki')), 'ERR_KEY_FORMAT', /curve/);
+  throwsSigil(() => loadPublicKey(pem(generateKeyPairSync('x25519').publicKey, 'spki')), 'ERR_KEY_FORMAT', /x25519/);
 });
 
 // ---- loadPrivateKey -----------------------------------------------------------------------
@@ -83,7 +68,7 @@ test('loadPrivateKey: a cosign key file with its password', () => {
 });
 
 test('loadPrivateKey: no password for an encrypted key → ERR_KEY_PASSWORD; unencrypted keys are refused as cosign refuses them', () => {
-  rejects(() => loadPrivateKey(read('sigstore-rs-ecdsa.cosign-label.key')), 'ERR_KEY_PASSWORD', /no password/);
+  throwsSigil(() => loadPrivateKey(read('sigstore-rs-ecdsa.cosign-label.key')), 'ERR_KEY_PASSWORD', /no password/);
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   for (const type of ['pkcs8', 'sec1'] as const) {
     assert.throws(
@@ -91,8 +76,8 @@ test('loadPrivateKey: no password for an encrypted key → ERR_KEY_PASSWORD; une
       (err: unknown) => err instanceof SigilError && err.code === 'ERR_KEY_FORMAT' && /unencrypted/.test(err.message) && /import-key-pair/.test(err.hint ?? ''),
     );
   }
-  rejects(() => loadPrivateKey(pem(publicKey, 'spki'), 'pw'), 'ERR_KEY_FORMAT', /not a private key/);
-  rejects(() => loadPrivateKey('', 'pw'), 'ERR_KEY_FORMAT', /not PEM/);
+  throwsSigil(() => loadPrivateKey(pem(publicKey, 'spki'), 'pw'), 'ERR_KEY_FORMAT', /not a private key/);
+  throwsSigil(() => loadPrivateKey('', 'pw'), 'ERR_KEY_FORMAT', /not PEM/);
 });
 
 // ---- importPrivateKey ---------------------------------------------------------------------
@@ -115,11 +100,11 @@ test('importPrivateKey: PKCS#8, SEC1 and PKCS#1, as cosign import-key-pair accep
 test('importPrivateKey: encrypted, public, broken or unsupported keys → ERR_KEY_FORMAT', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const opensslEncrypted = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'pw' });
-  rejects(() => importPrivateKey(opensslEncrypted), 'ERR_KEY_FORMAT', /cannot import a "ENCRYPTED PRIVATE KEY"/);
-  rejects(() => importPrivateKey(read('cosign-go.sigstore-label.key')), 'ERR_KEY_FORMAT', /cannot import/);
-  rejects(() => importPrivateKey(pem(publicKey, 'spki')), 'ERR_KEY_FORMAT', /cannot import a "PUBLIC KEY"/);
-  rejects(() => importPrivateKey(encodePem('EC PRIVATE KEY', Buffer.from([0x30, 0x00]))), 'ERR_KEY_FORMAT', /cannot be parsed/);
-  rejects(() => importPrivateKey(encodePem('PRIVATE KEY', Buffer.from([0x30, 0x00]))), 'ERR_KEY_FORMAT', /not a PKCS#8/);
+  throwsSigil(() => importPrivateKey(opensslEncrypted), 'ERR_KEY_FORMAT', /cannot import a "ENCRYPTED PRIVATE KEY"/);
+  throwsSigil(() => importPrivateKey(read('cosign-go.sigstore-label.key')), 'ERR_KEY_FORMAT', /cannot import/);
+  throwsSigil(() => importPrivateKey(pem(publicKey, 'spki')), 'ERR_KEY_FORMAT', /cannot import a "PUBLIC KEY"/);
+  throwsSigil(() => importPrivateKey(encodePem('EC PRIVATE KEY', Buffer.from([0x30, 0x00]))), 'ERR_KEY_FORMAT', /cannot be parsed/);
+  throwsSigil(() => importPrivateKey(encodePem('PRIVATE KEY', Buffer.from([0x30, 0x00]))), 'ERR_KEY_FORMAT', /not a PKCS#8/);
   const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
-  rejects(() => importPrivateKey(pem(small, 'pkcs1')), 'ERR_KEY_FORMAT', /1024-bit/);
+  throwsSigil(() => importPrivateKey(pem(small, 'pkcs1')), 'ERR_KEY_FORMAT', /1024-bit/);
 });
