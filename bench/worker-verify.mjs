@@ -124,3 +124,16 @@ if (!isMainThread && workerData?.role === 'client-bench-verify') {
     parentPort.postMessage({ done: true, ms: performance.now() - t0 });
   });
 }
+
+// ---------------------------------------------------------------------------------------
+// As a script, one process (the bench pins it to one CPU with taskset, to measure each
+// core's own speed): node bench/worker-verify.mjs IMPL COUNT [WARMUP] → {"ms": …} on stdout.
+
+if (isMainThread && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [impl = 'sigil', count = '600', warmup = '300'] = process.argv.slice(2);
+  const fns = loadCases().map((c) => makeVerify(impl, c));
+  for (let i = 0; i < Number(warmup); i++) fns[i % fns.length]();
+  const t0 = performance.now();
+  for (let i = 0; i < Number(count); i++) fns[i % fns.length]();
+  process.stdout.write(JSON.stringify({ ms: performance.now() - t0 }) + '\n');
+}

@@ -1,6 +1,6 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
-  SigilError, decodeBase64, decodePem, defaultHash, describePublicKey, isBase64, verifyMessageSignature,
+  SigilError, decodeBase64, decodePem, defaultHash, describePublicKey, importSpki, isBase64, spkiShape, verifyMessageSignature,
   type HashAlgorithm, type PublicKeyInfo,
 } from '@sigil/core';
 import { rejected } from './messages.js';
@@ -29,34 +29,8 @@ export function parsePublicKeyContent(content: string | undefined): PublicKeyInf
   return describeSpki(der, 'invalidPublicKey', 'ERR_CA_PUBLIC_KEY');
 }
 
-/** The exact DER SubjectPublicKeyInfo of a P-256 key (named curve, uncompressed point) up to the point: 26 bytes, then 04 ‖ X ‖ Y. */
-const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
-/** The exact DER SubjectPublicKeyInfo of an Ed25519 key up to its 32 bytes. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
-/** The key types whose SPKI we recognize byte for byte (each is the only DER encoding of such a key). */
-function commonShapeOf(der: Buffer): 'PKIX_ECDSA_P256_SHA_256' | 'PKIX_ED25519' | undefined {
-  if (der.length === 91 && der[26] === 0x04 && der.subarray(0, 26).equals(P256_SPKI_PREFIX)) return 'PKIX_ECDSA_P256_SHA_256';
-  if (der.length === 44 && der.subarray(0, 12).equals(ED25519_SPKI_PREFIX)) return 'PKIX_ED25519';
-  return undefined;
-}
-
-/**
- * `createPublicKey` of a DER SPKI. OpenSSL 3.0's DER decoder costs ~100 µs a key; the
- * two shapes nearly every Sigstore client sends (P-256, named curve and uncompressed, and
- * Ed25519) are imported through JWK instead, which checks the same things (the point is
- * in range and on the curve) in a fraction of the time. Anything else takes the decoder.
- */
-export function importSpki(der: Buffer): KeyObject {
-  switch (commonShapeOf(der)) {
-    case 'PKIX_ECDSA_P256_SHA_256':
-      return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: der.subarray(27, 59).toString('base64url'), y: der.subarray(59, 91).toString('base64url') }, format: 'jwk' });
-    case 'PKIX_ED25519':
-      return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: der.subarray(12).toString('base64url') }, format: 'jwk' });
-    default:
-      return createPublicKey({ key: der, format: 'der', type: 'spki' });
-  }
-}
+/** Re-exported for the CA's callers; the fast DER → KeyObject path lives in core. */
+export { importSpki };
 
 function describeSpki(der: Buffer, message: 'invalidPublicKey' | 'invalidCSR', code: 'ERR_CA_PUBLIC_KEY' | 'ERR_CA_CSR'): PublicKeyInfo {
   let key: KeyObject;
@@ -66,7 +40,7 @@ function describeSpki(der: Buffer, message: 'invalidPublicKey' | 'invalidCSR', c
     throw rejected(code, message, 'not a valid PKIX SubjectPublicKeyInfo (or a point not on its curve)', cause);
   }
   // A recognized shape is already the key's one DER encoding: no need to export it again.
-  const common = commonShapeOf(der);
+  const common = spkiShape(der);
   if (common) return { key, spki: der, details: common };
   try {
     return describePublicKey(key);

@@ -32,7 +32,7 @@ export function readInputFile(path: string, what: string, max = MAX_DOC): Buffer
 }
 
 async function viaTuf(flags: InstanceFlags): Promise<{ trustedRoot: string; signingConfig?: string }> {
-  const { fetchSigstoreTrust } = await import('@sigil/client');
+  const { fetchSigstoreTrust } = await import('@sigil/client/tuf');
   return fetchSigstoreTrust({
     ...(flags.tufMirror ? { mirror: flags.tufMirror } : {}),
     ...(flags.tufRoot ? { initialRoot: readInputFile(flags.tufRoot, 'TUF root') } : {}),
@@ -41,14 +41,14 @@ async function viaTuf(flags: InstanceFlags): Promise<{ trustedRoot: string; sign
 
 /** Trust material for verifying. */
 export async function resolveTrust(flags: InstanceFlags): Promise<TrustMaterial> {
-  const { parseTrustedRoot } = await import('@sigil/client');
+  const { parseTrustedRoot } = await import('@sigil/client/verify');
   if (flags.trustedRoot) return parseTrustedRoot(readInputFile(flags.trustedRoot, 'trusted root'));
   return parseTrustedRoot((await viaTuf(flags)).trustedRoot);
 }
 
 /** Services for signing, plus trust material when known (the new bundle is checked against it). */
 export async function resolveSigning(flags: InstanceFlags): Promise<{ services: SigningServices; trust?: TrustMaterial }> {
-  const { parseSigningConfig, parseTrustedRoot } = await import('@sigil/client');
+  const [{ parseSigningConfig }, { parseTrustedRoot }] = await Promise.all([import('@sigil/client/sign'), import('@sigil/client/verify')]);
   const explicit = flags.signingConfig !== undefined || flags.fulcioUrl !== undefined || flags.rekorUrl !== undefined;
   let services: SigningServices | undefined;
   let trust: TrustMaterial | undefined;

@@ -1,9 +1,6 @@
-export { verifyBundle, prepareBundle, createVerifier, type VerifyInput, type VerifiedResult, type VerifiedTlogEntry } from './verify.js';
-export { parseBundle, BUNDLE_LIMITS, type Bundle, type BundleContent, type BundleVersion, type HashName, type SigningMaterial, type TlogEntry } from './bundle.js';
-export { parseTrustedRoot, type TrustMaterial, type TransparencyLog, type CertificateAuthority, type ValidFor } from './trusted-root.js';
-export { anchored, type Identity, type Policy } from './policy.js';
-export { MAX_SUBJECTS, type Artifact, type Statement } from './artifact.js';
-export type { VerifyCode } from './fail.js';
+// Everything, for library users. The CLI imports the subpaths (`@sigil/client/verify`,
+// `/sign`, `/keys`, `/tuf`, `/identity`, `/image`, `/oci`) so each command loads only what it runs.
+export * from './verifier.js';
 export * from './sign/index.js';
 export * from './keys/index.js';
 export * from './tuf/index.js';

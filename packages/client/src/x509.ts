@@ -1,4 +1,5 @@
-import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { importSpki } from '@sigil/core';
 import {
   DerError, TAG, children, content, expectTag, readBitString, readBoolean, readOid, readRoot, readSmallInt, readTime, readTlv, whole,
   type Tlv,
@@ -155,7 +156,7 @@ function parse(der: Buffer): Certificate {
 
 function lazyKey(spki: Buffer): () => KeyObject {
   let key: KeyObject | undefined;
-  return () => (key ??= createPublicKey({ key: spki, format: 'der', type: 'spki' }));
+  return () => (key ??= importSpki(spki));
 }
 
 function readExtensions(der: Buffer, wrapper: Tlv, cert: Certificate): void {

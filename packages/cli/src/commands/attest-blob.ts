@@ -10,7 +10,7 @@ export interface AttestBlobFlags extends SigningFlags {
 
 export async function attestBlob(file: string, o: AttestBlobFlags): Promise<void> {
   requireFile(file);
-  const { attestBlob: attest, predicateTypeOf, MAX_PREDICATE_BYTES } = await import('@sigil/client');
+  const { attestBlob: attest, predicateTypeOf, MAX_PREDICATE_BYTES } = await import('@sigil/client/sign');
   predicateTypeOf(o.type); // a bad --type fails before any network step
   const predicate = readInputFile(o.predicate, 'predicate', MAX_PREDICATE_BYTES);
   const opts = await signingOptions(o);

@@ -15,7 +15,7 @@ export async function generateKeyPair(o: { outputKeyPrefix: string; force?: bool
   }
   const { readPassword } = await import('../ui/password.js');
   const password = await readPassword({ purpose: 'encrypt' });
-  const { generateCosignKeyPair } = await import('@sigil/client');
+  const { generateCosignKeyPair } = await import('@sigil/client/keys');
   const pair = generateCosignKeyPair(password);
   writeAtomic(keyPath, pair.privateKeyPem, 0o600);
   writeAtomic(pubPath, pair.publicKeyPem);

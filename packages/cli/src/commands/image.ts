@@ -11,7 +11,7 @@ interface RegistryFlags {
 }
 
 async function registryOf(o: RegistryFlags): Promise<RegistryClient> {
-  const { RegistryClient } = await import('@sigil/client');
+  const { RegistryClient } = await import('@sigil/client/oci');
   return new RegistryClient({ allowInsecure: o.allowInsecureRegistry === true });
 }
 
@@ -30,13 +30,13 @@ function layoutOf(o: ImageSignFlags): Layout {
 
 export async function sign(image: string, o: ImageSignFlags): Promise<void> {
   const [opts, registry] = await Promise.all([signingOptions(o), registryOf(o)]);
-  const { signImage } = await import('@sigil/client');
+  const { signImage } = await import('@sigil/client/image');
   const signed = await signImage(image, { ...opts, registry, layout: layoutOf(o), recursive: o.recursive === true, warn: warn(o.quiet) });
   for (const s of signed) if (!o.quiet) process.stderr.write(`sigil: signed ${s.digest} → ${s.location} (log index ${s.logIndex})\n`);
 }
 
 export async function attest(image: string, o: ImageSignFlags & { predicate: string; type: string }): Promise<void> {
-  const { attestImage, predicateTypeOf, MAX_PREDICATE_BYTES } = await import('@sigil/client');
+  const [{ attestImage }, { predicateTypeOf, MAX_PREDICATE_BYTES }] = await Promise.all([import('@sigil/client/image'), import('@sigil/client/sign')]);
   predicateTypeOf(o.type);
   const predicate = readInputFile(o.predicate, 'predicate', MAX_PREDICATE_BYTES);
   const [opts, registry] = await Promise.all([signingOptions(o), registryOf(o)]);
@@ -50,10 +50,10 @@ async function verifyWith(image: string, o: ImageVerifyFlags, kind: 'signature' 
   const mode = outputMode(o as VerifyFlags);
   try {
     const [policy, trust, registry] = await Promise.all([policyOf(o as VerifyFlags), resolveTrust(o), registryOf(o)]);
-    const client = await import('@sigil/client');
+    const [client, { predicateTypeOf }] = await Promise.all([import('@sigil/client/image'), import('@sigil/client/sign')]);
     const result = kind === 'signature'
       ? await client.verifyImage(image, { registry, trust, policy })
-      : await client.verifyImageAttestations(image, { registry, trust, policy, ...(o.type ? { predicateType: client.predicateTypeOf(o.type) } : {}) });
+      : await client.verifyImageAttestations(image, { registry, trust, policy, ...(o.type ? { predicateType: predicateTypeOf(o.type) } : {}) });
     if (mode === 'json') process.stdout.write(JSON.stringify(summary(result), null, 2) + '\n');
     else {
       process.stderr.write(`Verified OK: ${result.verified.length} ${kind}${result.verified.length === 1 ? '' : 's'} for ${result.repo.registry}/${result.repo.repository}@${result.digest}\n`);
@@ -88,7 +88,7 @@ export const verify = (image: string, o: ImageVerifyFlags): Promise<void> => ver
 export const verifyAttestation = (image: string, o: ImageVerifyFlags): Promise<void> => verifyWith(image, o, 'attestation');
 
 export async function tree(image: string, o: RegistryFlags & { output?: string }): Promise<void> {
-  const { attached } = await import('@sigil/client');
+  const { attached } = await import('@sigil/client/image');
   const a = await attached(await registryOf(o), image);
   if (o.output === 'json') {
     process.stdout.write(JSON.stringify(a, null, 2) + '\n');
@@ -109,18 +109,18 @@ export async function tree(image: string, o: RegistryFlags & { output?: string }
   if (!a.signatures && !a.attestations && a.referrers.length === 0) lines.push('└── (nothing attached)');
   process.stdout.write(lines.join('\n') + '\n');
 }
-type Attached = Awaited<ReturnType<typeof import('@sigil/client')['attached']>>;
+type Attached = Awaited<ReturnType<typeof import('@sigil/client/image')['attached']>>;
 
 export async function triangulate(image: string, o: RegistryFlags & { type?: string }): Promise<void> {
   const kind = o.type ?? 'signature';
   if (kind !== 'signature' && kind !== 'attestation') throw new UsageError('--type must be signature or attestation');
-  const client = await import('@sigil/client');
+  const client = await import('@sigil/client/image');
   process.stdout.write(`${await client.triangulate(await registryOf(o), image, kind)}\n`);
 }
 
 export async function download(what: string, image: string, o: RegistryFlags): Promise<void> {
   if (what !== 'signature' && what !== 'attestation') throw new UsageError('download what? signature or attestation');
-  const client = await import('@sigil/client');
+  const client = await import('@sigil/client/image');
   const docs = await client.download(await registryOf(o), image, what);
   if (docs.length === 0) throw new SigilError('ERR_NOT_FOUND', `no ${what}s attached to ${image}`);
   process.stdout.write(docs.join('\n') + '\n');

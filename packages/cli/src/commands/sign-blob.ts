@@ -9,7 +9,7 @@ export interface SignBlobFlags extends SigningFlags {
 export async function signBlob(file: string, o: SignBlobFlags): Promise<void> {
   requireFile(file);
   const opts = await signingOptions(o);
-  const { signBlob: sign } = await import('@sigil/client');
+  const { signBlob: sign } = await import('@sigil/client/sign');
   const result = await sign({ path: file }, opts);
   emitBundle(result, o);
   if (o.outputSignature && 'messageSignature' in result.bundle) writeAtomic(o.outputSignature, result.bundle.messageSignature.signature + '\n');

@@ -21,7 +21,7 @@ export async function signingOptions(o: SigningFlags): Promise<SignOptions> {
   const step = stepReporter({ quiet: o.quiet });
   const base: SignOptions = { caUrl: services.ca || undefined, tlogUrls: services.tlogs, step, ...(trust ? { trust } : {}) };
   if (o.key) {
-    const { loadPrivateKey } = await import('@sigil/client');
+    const { loadPrivateKey } = await import('@sigil/client/keys');
     const { readPassword } = await import('../ui/password.js');
     const text = readInputFile(o.key, 'key', 64 * 1024);
     const encrypted = text.includes('ENCRYPTED');
@@ -29,7 +29,7 @@ export async function signingOptions(o: SigningFlags): Promise<SignOptions> {
     const { createPublicKey } = await import('node:crypto');
     return { ...base, key: { privateKey, publicKey: createPublicKey(privateKey) } };
   }
-  const { getIdentityToken } = await import('@sigil/client');
+  const { getIdentityToken } = await import('@sigil/client/identity');
   return {
     ...base,
     identityToken: async () => (await getIdentityToken({

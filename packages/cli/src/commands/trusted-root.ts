@@ -6,7 +6,7 @@ import { readInputFile } from '../instance.js';
  * the public-good instance by default, or `--mirror` with its initial `--root`.
  */
 export async function trustedRoot(o: { mirror?: string; root?: string; out?: string; signingConfigOut?: string; cacheDir?: string }): Promise<void> {
-  const { fetchSigstoreTrust, parseTrustedRoot } = await import('@sigil/client');
+  const [{ fetchSigstoreTrust }, { parseTrustedRoot }] = await Promise.all([import('@sigil/client/tuf'), import('@sigil/client/verify')]);
   const got = await fetchSigstoreTrust({
     ...(o.mirror ? { mirror: o.mirror } : {}),
     ...(o.root ? { initialRoot: readInputFile(o.root, 'TUF root') } : {}),

@@ -7,7 +7,7 @@ export interface VerifyAttestationFlags extends VerifyFlags {
 
 /** As verify-blob, for DSSE attestations; `--type` (a cosign shorthand or URI) must equal the statement's predicateType. */
 export async function verifyBlobAttestation(file: string, o: VerifyAttestationFlags): Promise<void> {
-  const { predicateTypeOf } = await import('@sigil/client');
+  const { predicateTypeOf } = await import('@sigil/client/sign');
   const want = o.type === undefined ? undefined : predicateTypeOf(o.type);
   await runVerification(o, file, 'dsseEnvelope', (r) => {
     if (want !== undefined && r.statement?.predicateType !== want) {

@@ -42,14 +42,14 @@ export async function artifactOf(arg: string): Promise<Artifact> {
     throw new UsageError(`${arg}: no such file (an artifact digest is written sha256:<hex>)`);
   }
   if (size <= READ_WHOLE) return readInputFile(arg, 'artifact', READ_WHOLE);
-  const { digestFile } = await import('@sigil/client');
+  const { digestFile } = await import('@sigil/client/sign');
   return { algorithm: 'sha256', digest: await digestFile(arg, 'sha256') };
 }
 
 export async function policyOf(o: VerifyFlags): Promise<Policy> {
   const policy: Policy = {};
   if (o.key) {
-    const { loadPublicKey } = await import('@sigil/client');
+    const { loadPublicKey } = await import('@sigil/client/keys');
     policy.publicKey = loadPublicKey(readInputFile(o.key, 'public key', 64 * 1024));
   }
   if (o.certificateIdentity !== undefined) policy.identity = o.certificateIdentity;
@@ -87,7 +87,7 @@ export async function runVerification(o: VerifyFlags, artifactArg: string, expec
   const mode = outputMode(o);
   try {
     const [policy, artifact, trust] = await Promise.all([policyOf(o), artifactOf(artifactArg), resolveTrust(o)]);
-    const { prepareBundle, verifyBundle } = await import('@sigil/client');
+    const { prepareBundle, verifyBundle } = await import('@sigil/client/verify');
     const bundle = prepareBundle(readInputFile(o.bundle, 'bundle', 32 * 1024 * 1024));
     if (expect !== 'any' && bundle.content.kind !== expect) {
       const { SigilError } = await import('@sigil/core');

@@ -1,4 +1,5 @@
-import { X509Certificate, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createSign, generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { SigilError, digest as hashBytes, signDigest, type HashAlgorithm } from '@sigil/core';
 import { IN_TOTO_PAYLOAD_TYPE } from '../artifact.js';
 import { parseBundle, type HashName } from '../bundle.js';
@@ -61,8 +62,7 @@ export async function signBlob(artifact: Artifact, opts: SignOptions): Promise<S
   if (keys.privateKey.asymmetricKeyType === 'ed25519') {
     throw new SigilError('ERR_UNSUPPORTED_KEY', 'Ed25519 keys cannot make hashedrekord entries in a Rekor v1 log (it needs a prehashed signature); use an ECDSA or RSA key, or attest-blob');
   }
-  const [digest, signer] = await Promise.all([digestOf(artifact, alg), signerMaterial(keys, opts, step)]);
-  const signature = signDigest(keys.privateKey, alg, digest);
+  const [{ digest, signature }, signer] = await Promise.all([hashAndSign(artifact, alg, keys.privateKey), signerMaterial(keys, opts, step)]);
   const tlogEntries = await upload(opts, step, hashedrekordProposal(signer, alg, digest, signature));
   const bundle = messageSignatureBundle(verificationMaterial(signer, tlogEntries), alg, digest, signature);
   selfCheck(bundle, { digest, algorithm: alg }, signer, keys.publicKey, opts.trust);
@@ -105,6 +105,26 @@ function hashFor(key: KeyObject): HashAlgorithm {
   if (curve === 'secp384r1') return 'sha384';
   if (curve === 'secp521r1') return 'sha512';
   return 'sha256';
+}
+
+/**
+ * One pass over the artifact feeds both the digest (for the log entry) and a native
+ * signer: node:crypto signs what it hashed itself, so only a bare digest needs the
+ * prehashed (pure JavaScript) path.
+ */
+async function hashAndSign(a: Artifact, alg: HashAlgorithm, key: KeyObject): Promise<{ digest: Buffer; signature: Buffer }> {
+  if ('digest' in a) {
+    const digest = await digestOf(a, alg);
+    return { digest, signature: signDigest(key, alg, digest) };
+  }
+  if ('bytes' in a) return { digest: hashBytes(alg, a.bytes), signature: nodeSign(alg, a.bytes, key) };
+  const hash = createHash(alg);
+  const signer = createSign(alg);
+  for await (const chunk of createReadStream(a.path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    signer.update(chunk);
+  }
+  return { digest: hash.digest(), signature: signer.sign(key) };
 }
 
 async function digestOf(a: Artifact, alg: HashAlgorithm): Promise<Buffer> {

@@ -1,5 +1,5 @@
 import { createECDH, type ECDH, type KeyObject } from 'node:crypto';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { nobleNist } from './noble.js';
 
 /**
  * ECDSA verification over a digest the caller already has (hashedrekord carries only the
@@ -17,7 +17,7 @@ interface Curve {
   n: bigint;
   b: bigint;
   bytes: number;
-  noble: typeof p256;
+  noble: 'p256' | 'p384' | 'p521';
 }
 
 const CURVES: Record<string, Curve> = {
@@ -27,7 +27,7 @@ const CURVES: Record<string, Curve> = {
     n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
     b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
     bytes: 32,
-    noble: p256,
+    noble: 'p256',
   },
   'P-384': {
     ecdh: 'secp384r1',
@@ -35,7 +35,7 @@ const CURVES: Record<string, Curve> = {
     n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
     b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
     bytes: 48,
-    noble: p384,
+    noble: 'p384',
   },
   'P-521': {
     ecdh: 'secp521r1',
@@ -43,7 +43,7 @@ const CURVES: Record<string, Curve> = {
     n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
     b: 0x0051953eb9618e1c9a1f929a21a0b68540eea2da725b99b315f3b8b489918ef109e156193951ec7e937b1652c0bd3bb1bf073573df883d2c34f1ef451fd46b503f00n,
     bytes: 66,
-    noble: p521,
+    noble: 'p521',
   },
 };
 
@@ -178,7 +178,7 @@ function pad(b64url: string | undefined, len: number): Buffer {
 
 function slow(curve: Curve, digest: Uint8Array, signature: Uint8Array, point: Uint8Array): boolean {
   try {
-    return curve.noble.verify(signature, digest, point, { prehash: false, format: 'der', lowS: false });
+    return nobleNist()[curve.noble].verify(signature, digest, point, { prehash: false, format: 'der', lowS: false });
   } catch {
     return false;
   }

@@ -1,6 +1,4 @@
-import { eddsa } from '@noble/curves/abstract/edwards.js';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha512 } from '@noble/hashes/sha2.js';
+import { nobleEd25519 } from './noble.js';
 
 /**
  * Ed25519ph (RFC 8032 §5.1) over a SHA-512 digest the caller already holds: hashedrekord
@@ -15,12 +13,16 @@ function domain(data: Uint8Array, ctx: Uint8Array, phflag: boolean): Uint8Array 
   return Buffer.concat([DOM2, Buffer.from([phflag ? 1 : 0, ctx.length]), ctx, data]);
 }
 
-const ed25519phDigest = eddsa(ed25519.Point, sha512, { domain, prehash: (digest: Uint8Array) => digest });
+let ed25519phDigest: ReturnType<ReturnType<typeof nobleEd25519>['edwards']['eddsa']> | undefined;
+function instance(): NonNullable<typeof ed25519phDigest> {
+  const { ed25519, edwards, sha2 } = nobleEd25519();
+  return (ed25519phDigest ??= edwards.eddsa(ed25519.ed25519.Point, sha2.sha512, { domain, prehash: (digest: Uint8Array) => digest }));
+}
 
 export function verifyEd25519phDigest(rawPublicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array): boolean {
   if (digest.length !== 64 || signature.length !== 64 || rawPublicKey.length !== 32) return false;
   try {
-    return ed25519phDigest.verify(signature, digest, rawPublicKey);
+    return instance().verify(signature, digest, rawPublicKey);
   } catch {
     return false;
   }

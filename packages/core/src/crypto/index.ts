@@ -5,3 +5,4 @@ export {
 export { parseDerSignature, verifyEcdsaDigest, verifyEcdsaDigestReference } from './ecdsa-prehashed.js';
 export { verifyEd25519phDigest } from './ed25519ph.js';
 export { signDigest } from './sign-digest.js';
+export { importSpki, spkiShape } from './import-spki.js';

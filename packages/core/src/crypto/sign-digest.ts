@@ -1,5 +1,5 @@
 import { constants, privateEncrypt, type KeyObject } from 'node:crypto';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { nobleNist } from './noble.js';
 import { SigilError } from '../errors.js';
 import type { HashAlgorithm } from '../hash.js';
 
@@ -16,7 +16,8 @@ export function signDigest(privateKey: KeyObject, alg: HashAlgorithm, digest: Ui
   switch (privateKey.asymmetricKeyType) {
     case 'ec': {
       const jwk = privateKey.export({ format: 'jwk' });
-      const curve = jwk.crv ? ECDSA[jwk.crv] : undefined;
+      const name = jwk.crv ? ECDSA[jwk.crv] : undefined;
+      const curve = name ? nobleNist()[name] : undefined;
       if (!curve || !jwk.d) throw new SigilError('ERR_UNSUPPORTED_KEY', `unsupported EC curve ${jwk.crv ?? '?'}`);
       return Buffer.from(curve.sign(digest, Buffer.from(jwk.d, 'base64url'), { prehash: false, format: 'der', lowS: true }));
     }
@@ -27,7 +28,7 @@ export function signDigest(privateKey: KeyObject, alg: HashAlgorithm, digest: Ui
   }
 }
 
-const ECDSA: Record<string, typeof p256> = { 'P-256': p256, 'P-384': p384, 'P-521': p521 };
+const ECDSA: Record<string, 'p256' | 'p384' | 'p521'> = { 'P-256': 'p256', 'P-384': 'p384', 'P-521': 'p521' };
 const DIGEST_BYTES: Record<HashAlgorithm, number> = { sha256: 32, sha384: 48, sha512: 64 };
 /** DER DigestInfo prefixes (RFC 8017 §9.2 note 1). */
 const DIGEST_INFO: Record<HashAlgorithm, Buffer> = {
