@@ -181,6 +181,14 @@ test('tampering: a payload for another digest, a re-tagged image, a swapped or a
   } finally { await proxy.stop(); }
   // And B still verifies once its manifest is restored.
   assert.equal((await verify(`${repo}@${b.digest}`)).verified.length, 1);
+  // 6. The image and its signature copied to another repository: the payload names the first.
+  const copy = `${registry.host}/app/copy`;
+  await pushTestImage(client, copy, b.image);
+  const tag = `sha256-${b.digest.slice(7)}.sig`;
+  for (const d of [sigB.config, ...sigB.layers]) await client.pushBlob(copy, await client.getBlob(repo, d.digest));
+  await client.putManifest(copy, tag, (await client.getManifest(`${repo}:${tag}`)).bytes, 'application/vnd.oci.image.manifest.v1+json');
+  await rejectsCode(verify(`${copy}@${b.digest}`), 'ERR_VERIFY_IMAGE_REFERENCE');
+  assert.equal((await verifyImage(`${copy}@${b.digest}`, { registry: client, trust, policy: policy(), allowReferenceMismatch: true })).verified.length, 1);
 });
 
 test('a registry with basic auth: credentials from DOCKER_CONFIG; none → exit 5', async () => {

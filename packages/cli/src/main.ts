@@ -283,6 +283,7 @@ Examples:
   policyOptions(instanceOptions(program.command('verify').argument('<image>', 'image reference (a tag is resolved to a digest once)'), false), false)
     .description('verify an image\'s signatures (cosign tag layout and OCI referrers) against a policy')
     .option('--allow-insecure-registry', 'allow plain HTTP to a non-loopback registry')
+    .option('--allow-reference-mismatch', 'accept signatures made for the same digest in another repository (a copy or mirror)')
     .addHelpText('after', `
 At least one signature must pass every check: its payload names the digest verified, its
 layer matches its descriptor, its certificate chains to the trusted root, its log entry is

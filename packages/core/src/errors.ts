@@ -54,6 +54,7 @@ export const ERRORS = {
   // Image verification: the signed payload, the signature's whereabouts.
   ERR_VERIFY_IMAGE: { http: 400, exit: 1 },
   ERR_VERIFY_IMAGE_DIGEST: { http: 400, exit: 1 },
+  ERR_VERIFY_IMAGE_REFERENCE: { http: 400, exit: 1 },
   ERR_VERIFY_NO_SIGNATURES: { http: 404, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 

@@ -44,7 +44,7 @@ export async function attest(image: string, o: ImageSignFlags & { predicate: str
   for (const s of signed) if (!o.quiet) process.stderr.write(`sigil: attested ${s.digest} → ${s.location} (log index ${s.logIndex})\n`);
 }
 
-type ImageVerifyFlags = Omit<VerifyFlags, 'bundle'> & RegistryFlags & { type?: string };
+type ImageVerifyFlags = Omit<VerifyFlags, 'bundle'> & RegistryFlags & { type?: string; allowReferenceMismatch?: boolean };
 
 async function verifyWith(image: string, o: ImageVerifyFlags, kind: 'signature' | 'attestation'): Promise<void> {
   const mode = outputMode(o as VerifyFlags);
@@ -52,7 +52,7 @@ async function verifyWith(image: string, o: ImageVerifyFlags, kind: 'signature' 
     const [policy, trust, registry] = await Promise.all([policyOf(o as VerifyFlags), resolveTrust(o), registryOf(o)]);
     const [client, { predicateTypeOf }] = await Promise.all([import('@sigil/client/image'), import('@sigil/client/sign')]);
     const result = kind === 'signature'
-      ? await client.verifyImage(image, { registry, trust, policy })
+      ? await client.verifyImage(image, { registry, trust, policy, allowReferenceMismatch: o.allowReferenceMismatch === true })
       : await client.verifyImageAttestations(image, { registry, trust, policy, ...(o.type ? { predicateType: predicateTypeOf(o.type) } : {}) });
     if (mode === 'json') process.stdout.write(JSON.stringify(summary(result), null, 2) + '\n');
     else {

@@ -48,9 +48,10 @@ export interface SimpleSigning {
 /**
  * Read a signed payload and check it is about this image: `docker-manifest-digest` must
  * equal the digest verified (a signature for another image, moved under this one, fails
- * here) and the type must be cosign's.
+ * here), the type must be cosign's and, when given, `docker-reference` must name the
+ * repository being verified.
  */
-export function checkSimpleSigning(payload: Buffer, digest: string): SimpleSigning {
+export function checkSimpleSigning(payload: Buffer, digest: string, dockerReference?: string): SimpleSigning {
   if (payload.length > MAX_PAYLOAD) throw new SigilError('ERR_VERIFY_IMAGE', `signed payload larger than ${MAX_PAYLOAD} bytes`);
   let v: unknown;
   try {
@@ -65,6 +66,9 @@ export function checkSimpleSigning(payload: Buffer, digest: string): SimpleSigni
   if (typeof ref !== 'string' || typeof signed !== 'string' || typeof type !== 'string') throw new SigilError('ERR_VERIFY_IMAGE', 'signed payload is not a cosign simple-signing payload');
   if (type !== SIGNATURE_TYPE && type !== SIGN_PREDICATE_TYPE) throw new SigilError('ERR_VERIFY_IMAGE', `signed payload has type ${JSON.stringify(type)}, not a container image signature`);
   if (signed !== digest) throw new SigilError('ERR_VERIFY_IMAGE_DIGEST', `the signature is for ${signed}, not for ${digest}`);
+  if (dockerReference !== undefined && ref !== dockerReference) {
+    throw new SigilError('ERR_VERIFY_IMAGE_REFERENCE', `the signature was made for ${ref}, not for ${dockerReference}`, { hint: 'verifying a copy in another repository: pass --allow-reference-mismatch' });
+  }
   const optional = (v as { optional?: unknown }).optional;
   return { dockerReference: ref, digest: signed, type, optional: typeof optional === 'object' ? (optional as Record<string, unknown> | null) : null };
 }

@@ -8,7 +8,7 @@ import type { TrustMaterial } from '../trusted-root.js';
 import { prepareBundle, verifyBundle, type VerifiedResult } from '../verify.js';
 import { BUNDLE_ARTIFACT_TYPE, listReferrers } from './attach.js';
 import { DSSE_MEDIA_TYPE, SIGN_PREDICATE_TYPE, SIMPLE_SIGNING_MEDIA_TYPE, checkSimpleSigning, layerToBundle, signatureTag, type LayerDescriptor, type SimpleSigning } from './cosign-layout.js';
-import { hexDigest } from './image-signing.js';
+import { dockerReference, hexDigest } from './image-signing.js';
 
 /**
  * `sigil verify IMAGE` / `sigil verify-attestation IMAGE`: the reference is resolved to a
@@ -23,6 +23,8 @@ export interface ImageVerifyOptions {
   trust: TrustMaterial;
   policy: Policy;
   now?: Date;
+  /** Accept a signature made for the same digest in another repository (a mirror or copy). */
+  allowReferenceMismatch?: boolean;
 }
 
 export interface VerifiedImageSignature {
@@ -66,7 +68,7 @@ async function run(ref: string, opts: ImageVerifyOptions, want: 'signature' | 'a
   const repo: Repository = { registry: r.registry, repository: r.repository };
   const got = await opts.registry.getManifest(r);
   const digest = got.digest;
-  const candidates = [...(await tagCandidates(opts.registry, repo, digest, want)), ...(await referrerCandidates(opts.registry, repo, digest, want))];
+  const candidates = [...(await tagCandidates(opts.registry, repo, digest, want, opts.allowReferenceMismatch ? undefined : dockerReference(repo))), ...(await referrerCandidates(opts.registry, repo, digest, want))];
   if (candidates.length === 0) {
     throw new SigilError('ERR_VERIFY_NO_SIGNATURES', `no ${want}s found for ${digest} (looked for ${signatureTag(digest, want === 'signature' ? 'sig' : 'att')} and OCI referrers)`);
   }
@@ -103,7 +105,7 @@ async function run(ref: string, opts: ImageVerifyOptions, want: 'signature' | 'a
   return out;
 }
 
-async function tagCandidates(registry: RegistryClient, repo: Repository, digest: string, want: 'signature' | 'attestation'): Promise<Candidate[]> {
+async function tagCandidates(registry: RegistryClient, repo: Repository, digest: string, want: 'signature' | 'attestation', expectedReference: string | undefined): Promise<Candidate[]> {
   const tag = signatureTag(digest, want === 'signature' ? 'sig' : 'att');
   if (!(await registry.headManifest({ ...repo, tag }))) return [];
   const sig = await registry.getManifest({ ...repo, tag });
@@ -116,7 +118,7 @@ async function tagCandidates(registry: RegistryClient, repo: Repository, digest:
       const blob = await registry.getBlob(repo, l.digest, { maxBytes: MAX_PAYLOAD, size: l.size });
       const layer: LayerDescriptor = { mediaType: l.mediaType, digest: l.digest, size: l.size, ...(l.annotations ? { annotations: { ...l.annotations } } : {}) };
       if (want === 'signature') {
-        const payload = checkSimpleSigning(blob, digest);
+        const payload = checkSimpleSigning(blob, digest, expectedReference);
         return { bundle: layerToBundle(layer, blob), artifact: blob, check: () => ({ payload }) };
       }
       return { bundle: layerToBundle(layer, blob), artifact: { digest: hexDigest(digest), algorithm: 'sha256' } };
