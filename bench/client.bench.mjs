@@ -47,7 +47,7 @@ if (opt.help) {
 const QUICK = opt.quick;
 const CFG = QUICK
   ? { warmMs: 600, windowMs: 250, rounds: 2, threadSecs: 1, threadRepeats: 1, coldRuns: 7, signWarm: 2, signRuns: 12, cliWarm: 1, cliRuns: 5 }
-  : { warmMs: 2000, windowMs: 500, rounds: 3, threadSecs: 2, threadRepeats: 2, coldRuns: 15, signWarm: 5, signRuns: 30, cliWarm: 1, cliRuns: 10 };
+  : { warmMs: 2000, windowMs: 500, rounds: 3, threadSecs: 3, threadRepeats: 3, coldRuns: 15, signWarm: 5, signRuns: 30, cliWarm: 1, cliRuns: 10 };
 const TARGET = { verifyRatio: 5, threadRatio: 1.8, signRatio: 0.5, helpRatio: 2, verifyBlobRatio: 3 };
 
 // ---------------------------------------------------------------------------------------
@@ -197,11 +197,12 @@ function verifyOneCore(cases) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 1b. worker threads: `threads` workers verify `count` bundles, each its share
+// 1b. worker threads: `threads` workers verify `count` bundles from one shared queue
 
 async function threadRun(impl, names, threads, count, warmup) {
+  const counter = new SharedArrayBuffer(4);
   const workers = Array.from({ length: threads }, () => new Worker(WORKER, {
-    workerData: { role: 'client-bench-verify', impl, names, count: count / threads, warmup },
+    workerData: { role: 'client-bench-verify', impl, names, counter, count, warmup },
   }));
   try {
     const next = (w) => new Promise((resolve, reject) => {
@@ -457,7 +458,7 @@ function report(r) {
   out.push(`  other CPU during this section: ${fmt.pct(v.otherCpu)} of one core (the rest of the machine; ~0 for clean figures)`);
   out.push('');
 
-  out.push('   Worker threads (node:worker_threads), each verifying its share of the same mix; best of ' + r.cfg.threadRepeats);
+  out.push('   Worker threads (node:worker_threads), taking bundles of the same mix from one shared queue; best of ' + r.cfg.threadRepeats);
   out.push(table(
     ['library', 'bundles', '1 thread', '2 threads', 'speed-up', 'other CPU (1 / 2)'],
     IMPLS.map((impl) => {

@@ -109,19 +109,25 @@ export function makeParseRoot(impl, rootText) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Worker thread: workerData { impl, names, count, warmup }. Builds its verifiers, warms up,
-// posts 'ready'; on 'go' verifies `count` bundles round-robin over the cases and posts
-// { done, ms, cpuMs }.
+// Worker thread: workerData { impl, names, counter, count, warmup }. Builds its verifiers,
+// warms up, posts 'ready'; on 'go' takes bundles from a shared queue (an Atomics counter
+// over `count`, as a real pool hands out work: a slower core simply takes fewer) and posts
+// { done, verified, ms }.
 
 if (!isMainThread && workerData?.role === 'client-bench-verify') {
-  const { impl, names, count, warmup } = workerData;
+  const { impl, names, counter, count, warmup } = workerData;
+  const next = new Int32Array(counter);
   const fns = loadCases({ all: true, names }).map((c) => makeVerify(impl, c));
   for (let i = 0; i < warmup; i++) fns[i % fns.length]();
   parentPort.postMessage({ ready: true });
   parentPort.once('message', () => {
     const t0 = performance.now();
-    for (let i = 0; i < count; i++) fns[i % fns.length]();
-    parentPort.postMessage({ done: true, ms: performance.now() - t0 });
+    let verified = 0;
+    for (let i = Atomics.add(next, 0, 1); i < count; i = Atomics.add(next, 0, 1)) {
+      fns[i % fns.length]();
+      verified++;
+    }
+    parentPort.postMessage({ done: true, verified, ms: performance.now() - t0 });
   });
 }
 
