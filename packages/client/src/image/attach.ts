@@ -2,7 +2,7 @@ import { SigilError } from '@sigil/core';
 import { isIndex, type Descriptor } from '../oci/manifest.js';
 import { OCI_EMPTY, OCI_EMPTY_DIGEST, OCI_IMAGE_CONFIG, OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST } from '../oci/media-types.js';
 import type { ImageReference, Repository } from '../oci/reference.js';
-import type { RegistryClient } from '../oci/registry.js';
+import type { FetchedManifest, RegistryClient } from '../oci/registry.js';
 import { signatureConfig, signatureTag, type LayerDescriptor } from './cosign-layout.js';
 
 /**
@@ -55,9 +55,19 @@ export async function appendToSignatureTag(registry: RegistryClient, subject: Su
   throw new SigilError('ERR_OCI', `could not keep a signature in ${tag}: other writers keep replacing it`);
 }
 
+/** A manifest, or undefined when the registry has none (one GET: no HEAD first). */
+export async function manifestIfAny(registry: RegistryClient, ref: ImageReference): Promise<FetchedManifest | undefined> {
+  try {
+    return await registry.getManifest(ref);
+  } catch (err) {
+    if (err instanceof SigilError && err.code === 'ERR_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
 async function currentLayers(registry: RegistryClient, ref: ImageReference): Promise<LayerDescriptor[]> {
-  if (!(await registry.headManifest(ref))) return [];
-  const got = await registry.getManifest(ref);
+  const got = await manifestIfAny(registry, ref);
+  if (!got) return [];
   if (isIndex(got.manifest)) throw new SigilError('ERR_OCI', `${ref.tag ?? ''} is an index, not a cosign signature image`);
   return (got.manifest).layers.map(toLayer);
 }
@@ -120,8 +130,8 @@ export async function attachReferrer(registry: RegistryClient, subject: Subject,
 
 /** The referrers tag schema's index, or nothing. */
 export async function fallbackIndex(registry: RegistryClient, ref: ImageReference): Promise<Descriptor[]> {
-  if (!(await registry.headManifest(ref))) return [];
-  const got = await registry.getManifest(ref);
+  const got = await manifestIfAny(registry, ref);
+  if (!got) return [];
   if (!isIndex(got.manifest)) throw new SigilError('ERR_OCI', `${ref.tag ?? ''} is not an index (referrers tag schema)`);
   return [...got.manifest.manifests];
 }

@@ -6,7 +6,7 @@ import type { RegistryClient } from '../oci/registry.js';
 import type { Policy } from '../policy.js';
 import type { TrustMaterial } from '../trusted-root.js';
 import { prepareBundle, verifyBundle, type VerifiedResult } from '../verify.js';
-import { BUNDLE_ARTIFACT_TYPE, listReferrers } from './attach.js';
+import { BUNDLE_ARTIFACT_TYPE, listReferrers, manifestIfAny } from './attach.js';
 import { DSSE_MEDIA_TYPE, SIGN_PREDICATE_TYPE, SIMPLE_SIGNING_MEDIA_TYPE, checkSimpleSigning, layerToBundle, signatureTag, type LayerDescriptor, type SimpleSigning } from './cosign-layout.js';
 import { dockerReference, hexDigest } from './image-signing.js';
 
@@ -107,8 +107,8 @@ async function run(ref: string, opts: ImageVerifyOptions, want: 'signature' | 'a
 
 async function tagCandidates(registry: RegistryClient, repo: Repository, digest: string, want: 'signature' | 'attestation', expectedReference: string | undefined): Promise<Candidate[]> {
   const tag = signatureTag(digest, want === 'signature' ? 'sig' : 'att');
-  if (!(await registry.headManifest({ ...repo, tag }))) return [];
-  const sig = await registry.getManifest({ ...repo, tag });
+  const sig = await manifestIfAny(registry, { ...repo, tag });
+  if (!sig) return [];
   if (isIndex(sig.manifest)) throw new SigilError('ERR_VERIFY_IMAGE', `${tag} is an index, not a cosign signature image`);
   const mediaType = want === 'signature' ? SIMPLE_SIGNING_MEDIA_TYPE : DSSE_MEDIA_TYPE;
   return sig.manifest.layers.filter((l) => l.mediaType === mediaType).map((l): Candidate => ({

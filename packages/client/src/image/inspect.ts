@@ -2,7 +2,7 @@ import { SigilError } from '@sigil/core';
 import { isIndex } from '../oci/manifest.js';
 import { formatRepository, parseReference, type Repository } from '../oci/reference.js';
 import type { RegistryClient } from '../oci/registry.js';
-import { listReferrers } from './attach.js';
+import { listReferrers, manifestIfAny } from './attach.js';
 import { ANNOTATION, DSSE_MEDIA_TYPE, SIMPLE_SIGNING_MEDIA_TYPE, signatureTag } from './cosign-layout.js';
 
 /**
@@ -33,8 +33,8 @@ export async function attached(registry: RegistryClient, ref: string): Promise<A
   const { repo, digest } = await resolveDigest(registry, ref);
   const layersOf = async (suffix: 'sig' | 'att') => {
     const tag = signatureTag(digest, suffix);
-    if (!(await registry.headManifest({ ...repo, tag }))) return undefined;
-    const m = await registry.getManifest({ ...repo, tag });
+    const m = await manifestIfAny(registry, { ...repo, tag });
+    if (!m) return undefined;
     if (isIndex(m.manifest)) throw new SigilError('ERR_OCI', `${tag} is an index, not a cosign signature image`);
     return { tag, layers: m.manifest.layers.map((l) => ({ digest: l.digest, size: l.size, annotations: { ...(l.annotations ?? {}) } })) };
   };
@@ -54,8 +54,8 @@ export async function download(registry: RegistryClient, ref: string, kind: 'sig
   const { repo, digest } = await resolveDigest(registry, ref);
   const tag = signatureTag(digest, kind === 'signature' ? 'sig' : 'att');
   const out: string[] = [];
-  if (await registry.headManifest({ ...repo, tag })) {
-    const m = await registry.getManifest({ ...repo, tag });
+  const m = await manifestIfAny(registry, { ...repo, tag });
+  if (m) {
     if (isIndex(m.manifest)) throw new SigilError('ERR_OCI', `${tag} is an index, not a cosign signature image`);
     for (const l of m.manifest.layers) {
       if (l.mediaType !== (kind === 'signature' ? SIMPLE_SIGNING_MEDIA_TYPE : DSSE_MEDIA_TYPE)) continue;
