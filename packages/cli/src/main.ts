@@ -1,9 +1,12 @@
+import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { EXIT_CODES_HELP, reportAndExit } from './ui/exit.js';
 
 /** The sigil command. Each action loads its module on demand, so `sigil --help` stays fast. */
 export function buildProgram(): Command {
+  const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
   const program = new Command('sigil')
+    .version(version, '-V, --version', 'print the version')
     .description('Sigil: a self-hostable Sigstore stack (transparency log, keyless CA, signing client)')
     .showHelpAfterError()
     .addHelpText('after', `
