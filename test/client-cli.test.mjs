@@ -251,6 +251,9 @@ test('--fulcio-url/--rekor-url without a trusted root; a large file is streamed'
   r = await runSigil(['sign-blob', join(tmp, 'missing'), '--bundle', bundle, '--fulcio-url', stack.url, '--rekor-url', stack.url], inCi());
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^sigil: .*no such file\n$/);
+  r = await runSigil(['sign-blob', big, '--bundle', bundle, '--fulcio-url', stack.url, '--rekor-url', stack.url], { env: { ...noCi().env, CI: 'true' } });
+  assert.equal(r.code, 5, `no token in a CI job: fails at once, no sign-in flow: ${r.stderr}`);
+  assert.match(r.stderr, /SIGSTORE_ID_TOKEN/);
   r = await runSigil(['sign-blob', big, '--bundle', bundle, '--fulcio-url', 'http://127.0.0.1:1', '--rekor-url', stack.url], inCi());
   assert.equal(r.code, 75, `unreachable CA: ${r.stderr}`);
   assert.equal(r.stderr.trim().split('\n').filter((l) => !/: (done|failed) \(/.test(l)).length, 1, r.stderr);

@@ -36,6 +36,8 @@ export async function signingOptions(o: SigningFlags): Promise<SignOptions> {
       identityToken: o.identityToken,
       issuer: services.oidc,
       device: o.device === true,
+      // A CI job has nobody to sign in: fail at once with how to pass a token (unless --device).
+      interactive: o.device === true || !process.env.CI,
       onAuthUrl: (url: string) => process.stderr.write(`sigil: sign in through your browser; if none opens, go to:\n  ${url}\n`),
       onDeviceCode: (c: { verificationUri: string; verificationUriComplete?: string; userCode: string }) =>
         process.stderr.write(`sigil: to sign in, visit ${c.verificationUriComplete ?? c.verificationUri} and enter the code ${c.userCode}\n`),
