@@ -32,8 +32,10 @@ Sign and verify keyless with that CI identity (in the shell with the two exports
   npx sigil verify-blob artifact.txt --bundle artifact.sigstore.json --trusted-root ${stack.trustedRootPath} \\
     --certificate-identity-regexp '^https://github.com/' --certificate-oidc-issuer ${stack.oidc.ciIssuer}
 
-Or sign in through a browser (the development login page) instead of the CI identity:
-  npx sigil sign-blob artifact.txt --bundle a.json --signing-config ${stack.signingConfigPath}
+In a shell without those exports, sign-blob signs you in through the development login page
+(a browser with PKCE; --device for the device flow). Images in a registry work the same way:
+  npx sigil sign localhost:5000/app@sha256:<digest> --signing-config ${stack.signingConfigPath}
+  npx sigil verify localhost:5000/app:v1 --trusted-root ${stack.trustedRootPath} --certificate-identity-regexp '.*' --certificate-oidc-issuer-regexp '.*'
 
 Rotate the log's shard live:  npx sigil log shard rotate --data ${dir}
 Ctrl-C stops the stack cleanly.
