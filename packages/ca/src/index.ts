@@ -12,7 +12,7 @@ export { ephemeralCaSigner } from './key-backend/ephemeral.js';
 export { fileCaSigner, CA_FILES, type FileCaSignerOptions } from './key-backend/file.js';
 export type { CaNames } from './key-backend/hierarchy.js';
 export { registerCaRoutes, buildCaApp, DEFAULT_CA_BODY_LIMIT, type CaAppOptions } from './http/app.js';
-export { REDACT_PATHS as CA_REDACT_PATHS } from './http/errors.js';
+export { caErrorHandler } from './http/errors.js';
 export { serveCa, type ServeCaOptions, type RunningCa } from './serve.js';
 export { caTrustedRootEntry, type TrustedRootCertificateAuthority } from './trusted-root.js';
 export { FULCIO_MESSAGES } from './messages.js';

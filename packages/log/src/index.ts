@@ -1,6 +1,6 @@
 export { TransparencyLog, type LogInfo, type LogOptions, type SearchQuery, type ShardInfo } from './log.js';
 export { buildApp, registerLogRoutes, type AppOptions } from './http/app.js';
-export { errorHandler, sendError, REDACT_PATHS } from './http/errors.js';
+export { logErrorHandler } from './http/errors.js';
 export { serveLog, type RunningLog, type ServeOptions } from './serve.js';
 export { DataDir, writeAtomic } from './data-dir.js';
 export { logTrustedRoot, trustedRootTlogs, type TlogJson, type TrustedRootJson } from './trusted-root.js';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './http/app.js';
-import { REDACT_PATHS } from './http/errors.js';
+import { REDACT_PATHS } from '@sigil/http';
 import { SigilError } from '@sigil/core';
 import { DataDir } from './data-dir.js';
 import { TransparencyLog, type LogOptions } from './log.js';

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { CertificateAuthority, SigningCertificateRequest } from '../authority.js';
-import { caErrorHandler, REDACT_PATHS, sendError } from './errors.js';
+import { notFound, REDACT_PATHS } from '@sigil/http';
+import { caErrorHandler } from './errors.js';
 import { signingCertBody } from './schemas.js';
 
 export interface CaAppOptions {
@@ -46,7 +47,7 @@ export async function buildCaApp(ca: CertificateAuthority, opts: CaAppOptions = 
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } },
   });
   app.setErrorHandler(caErrorHandler);
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0] ?? ''}`, 'ERR_NOT_FOUND'));
+  app.setNotFoundHandler(notFound);
   app.get('/healthz', async () => {
     await ca.health();
     return { status: 'ok' };

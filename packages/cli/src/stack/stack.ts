@@ -3,7 +3,8 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { CertificateAuthority, caTrustedRootEntry, fileCaSigner, registerCaRoutes } from '@sigil/ca';
-import { REDACT_PATHS, TransparencyLog, errorHandler, registerLogRoutes, sendError, trustedRootTlogs, writeAtomic } from '@sigil/log';
+import { REDACT_PATHS, notFound } from '@sigil/http';
+import { TransparencyLog, logErrorHandler, registerLogRoutes, trustedRootTlogs, writeAtomic } from '@sigil/log';
 import { createOidcDev, type OidcDev } from '@sigil/oidc-dev';
 import { writeCiEnv } from '../commands/oidc.js';
 import { stackSigningConfig, stackTrustedRoot } from './trust-documents.js';
@@ -61,8 +62,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
         else handler(req, res);
       }),
   });
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0] ?? ''}`, 'ERR_NOT_FOUND'));
+  app.setErrorHandler(logErrorHandler);
+  app.setNotFoundHandler(notFound);
   await registerLogRoutes(app, log, { adminToken: log.dir.adminToken() });
   await app.register(async (scope) => registerCaRoutes(scope, ca));
   const address = await app.listen({ port, host });

@@ -3,7 +3,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { SigilError, TILE_WIDTH, decodeTileIndex } from '@sigil/core';
 import type { TransparencyLog, SearchQuery } from '../log.js';
 import { DuplicateEntryError } from '../sequencer.js';
-import { errorHandler, sendError } from './errors.js';
+import { notFound, sendError } from '@sigil/http';
+import { logErrorHandler } from './errors.js';
 import { logIndexQuery, proofQuery, retrieveBody, rotateBody, searchBody, treeIdQuery, uuidParams } from './schemas.js';
 
 export interface AppOptions {
@@ -23,8 +24,8 @@ export async function buildApp(log: TransparencyLog, opts: AppOptions = {}): Pro
     logger: opts.logger ?? false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   });
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => sendError(reply, 404, `no route for ${req.method} ${req.url.split('?')[0] ?? ''}`, 'ERR_NOT_FOUND'));
+  app.setErrorHandler(logErrorHandler);
+  app.setNotFoundHandler(notFound);
   await registerLogRoutes(app, log, opts);
   return app;
 }
