@@ -1,8 +1,9 @@
-import { createHash, verify as nodeVerify } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { TAG, content, header, readRoot, whole } from './der.js';
 import { fail } from './fail.js';
 import { validForContains, type TransparencyLog } from './trusted-root.js';
 import { OID, findExtension, type Certificate } from './x509.js';
+import { verifyWithKey } from '@sigil/core';
 
 /**
  * Embedded SCTs (RFC 6962 §3.2–3.3): each SCT in the leaf's SCT list extension must come
@@ -45,13 +46,7 @@ export function verifyScts(leaf: Certificate, issuer: Certificate, ctlogs: reado
     if (logs.length === 0) fail('ERR_VERIFY_SCT', `SCT from a CT log not in the trusted root (or outside its validity): ${sct.logId.toString('base64')}`);
     if (sct.hashAlgorithm !== 4) fail('ERR_VERIFY_SCT', 'SCT hash algorithm is not SHA-256');
     const signed = precertSignedData(sct, issuerKeyHash, tbs);
-    const ok = logs.some((l) => {
-      try {
-        return nodeVerify(l.hash, signed, l.key, sct.signature);
-      } catch {
-        return false;
-      }
-    });
+    const ok = logs.some((l) => verifyWithKey(l.key, l.hash, signed, sct.signature));
     if (!ok) fail('ERR_VERIFY_SCT', 'SCT signature does not verify');
     if (verified.some((v) => v.logId.equals(sct.logId))) fail('ERR_VERIFY_SCT', 'duplicate SCT from one CT log');
     verified.push({ logId: sct.logId, timestamp: sct.timestamp });

@@ -1,5 +1,5 @@
-import { verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { describePublicKey, verifyDigestSignature } from '@sigil/core';
+import type { KeyObject } from 'node:crypto';
+import { describePublicKey, verifyDigestSignature, verifyWithKey } from '@sigil/core';
 import { isDigestArtifact, type Artifact } from './artifact.js';
 import type { BundleContent, HashName } from './bundle.js';
 import { fail } from './fail.js';
@@ -25,11 +25,7 @@ export function verifySignature(content: BundleContent, artifact: Artifact, key:
 }
 
 function verifyMessage(key: KeyObject, message: Uint8Array, signature: Buffer, hash: HashName): boolean {
-  try {
-    return nodeVerify(key.asymmetricKeyType === 'ed25519' ? null : hash, message, key, signature);
-  } catch {
-    return false;
-  }
+  return verifyWithKey(key, hash, message, signature);
 }
 
 function verifyDigest(key: KeyObject, hash: HashName, digest: Buffer, signature: Buffer): boolean {

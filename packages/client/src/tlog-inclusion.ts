@@ -1,7 +1,4 @@
-import { verify as nodeVerify } from 'node:crypto';
-import {
-  hashLeaf, noteKeyId, parseCheckpoint, parseSignedNote, verifyInclusion, verifySignedNote, type NoteVerifier,
-} from '@sigil/core';
+import { hashLeaf, noteKeyId, parseCheckpoint, parseSignedNote, verifyInclusion, verifySignedNote, type NoteVerifier, verifyWithKey } from '@sigil/core';
 import type { TlogEntry } from './bundle.js';
 import { as, fail } from './fail.js';
 import { validForContains, type TransparencyLog } from './trusted-root.js';
@@ -50,9 +47,5 @@ function keyHints(log: TransparencyLog, name: string): Buffer[] {
 }
 
 function verifyWith(log: TransparencyLog, message: Buffer, signature: Buffer): boolean {
-  try {
-    return nodeVerify(log.hash, message, log.key, signature);
-  } catch {
-    return false;
-  }
+  return verifyWithKey(log.key, log.hash, message, signature);
 }

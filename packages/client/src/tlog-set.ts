@@ -1,5 +1,4 @@
-import { verify as nodeVerify } from 'node:crypto';
-import { canonicalJsonBytes, encodeBase64 } from '@sigil/core';
+import { canonicalJsonBytes, encodeBase64, verifyWithKey } from '@sigil/core';
 import type { TlogEntry } from './bundle.js';
 import { fail } from './fail.js';
 import { validForContains, type TransparencyLog } from './trusted-root.js';
@@ -24,12 +23,6 @@ export function verifyTlogSet(entry: TlogEntry, tlogs: readonly TransparencyLog[
     logID: entry.logId.toString('hex'),
     logIndex: entry.logIndex,
   });
-  const ok = valid.some((l) => {
-    try {
-      return nodeVerify(l.hash, payload, l.key, promise.signedEntryTimestamp);
-    } catch {
-      return false;
-    }
-  });
+  const ok = valid.some((l) => verifyWithKey(l.key, l.hash, payload, promise.signedEntryTimestamp));
   if (!ok) fail('ERR_VERIFY_TLOG_SET', 'signed entry timestamp does not verify');
 }

@@ -1,5 +1,5 @@
-import { verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { importSpki } from '@sigil/core';
+import type { KeyObject } from 'node:crypto';
+import { importSpki, verifyWithKey } from '@sigil/core';
 import {
   DerError, TAG, children, content, expectTag, readBitString, readBoolean, readOid, readRoot, readSmallInt, readTime, readTlv, whole,
   type Tlv,
@@ -257,11 +257,7 @@ export function findExtension(cert: Certificate, oid: string): Extension | undef
 export function verifyCertificateSignature(cert: Certificate, issuerKey: KeyObject): boolean {
   const hash = signatureHash(cert.signatureAlgorithm);
   if (hash === undefined) return false;
-  try {
-    return nodeVerify(hash, cert.tbs, issuerKey, cert.signature);
-  } catch {
-    return false;
-  }
+  return verifyWithKey(issuerKey, hash, cert.tbs, cert.signature);
 }
 
 export function validAt(cert: Certificate, ms: number): boolean {

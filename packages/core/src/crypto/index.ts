@@ -1,6 +1,6 @@
 export {
   defaultHash, describePublicKey, keyId, parseCertificateDer, parseCertificatePem, parsePublicKeyPem, publicKeyToPem,
-  verifyDigestSignature, verifyMessageSignature, type KeyDetails, type ParsedCertificate, type PublicKeyInfo,
+  verifyDigestSignature, verifyMessageSignature, verifyWithKey, type KeyDetails, type ParsedCertificate, type PublicKeyInfo,
 } from './keys.js';
 export { parseDerSignature, verifyEcdsaDigest, verifyEcdsaDigestReference } from './ecdsa-prehashed.js';
 export { verifyEd25519phDigest } from './ed25519ph.js';

@@ -127,9 +127,16 @@ function verifyRsaPkcs1Digest(key: KeyObject, alg: HashAlgorithm, digest: Uint8A
 
 /** Verify `signature` over a whole message with the key's natural scheme (ECDSA/RSA with `alg`, pure Ed25519). */
 export function verifyMessageSignature(info: PublicKeyInfo, message: Uint8Array, signature: Uint8Array, alg: HashAlgorithm = 'sha256'): boolean {
+  return verifyWithKey(info.key, alg, message, signature);
+}
+
+/**
+ * node:crypto's verify as a yes/no: Ed25519 keys ignore `alg` (pure Ed25519), and a
+ * malformed signature or a key that cannot use `alg` is a "no", never a throw.
+ */
+export function verifyWithKey(key: KeyObject, alg: string | null, message: Uint8Array, signature: Uint8Array): boolean {
   try {
-    if (info.key.asymmetricKeyType === 'ed25519') return nodeVerify(null, message, info.key, signature);
-    return nodeVerify(alg, message, info.key, signature);
+    return nodeVerify(key.asymmetricKeyType === 'ed25519' ? null : alg, message, key, signature);
   } catch {
     return false;
   }
