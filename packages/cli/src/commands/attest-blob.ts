@@ -15,5 +15,5 @@ export async function attestBlob(file: string, o: AttestBlobFlags): Promise<void
   const predicate = readInputFile(o.predicate, 'predicate', MAX_PREDICATE_BYTES);
   const opts = await signingOptions(o);
   const result = await attest({ artifact: { path: file }, name: basename(file), type: o.type, predicate }, opts);
-  emitBundle(result, o);
+  await emitBundle(result, o);
 }

@@ -11,7 +11,7 @@ export async function signBlob(file: string, o: SignBlobFlags): Promise<void> {
   const opts = await signingOptions(o);
   const { signBlob: sign } = await import('@sigil/client/sign');
   const result = await sign({ path: file }, opts);
-  emitBundle(result, o);
+  await emitBundle(result, o);
   if (o.outputSignature && 'messageSignature' in result.bundle) writeAtomic(o.outputSignature, result.bundle.messageSignature.signature + '\n');
 }
 

@@ -46,7 +46,7 @@ export async function signingOptions(o: SigningFlags): Promise<SignOptions> {
 }
 
 /** Write the bundle (or print it when no --bundle is given: stdout is for machine output). */
-export function emitBundle(result: SignResult, o: SigningFlags): void {
+export async function emitBundle(result: SignResult, o: SigningFlags): Promise<void> {
   const json = JSON.stringify(result.bundle);
   if (o.bundle) {
     writeAtomic(o.bundle, json + '\n');
@@ -55,7 +55,8 @@ export function emitBundle(result: SignResult, o: SigningFlags): void {
     process.stdout.write(json + '\n');
   }
   if (o.outputCertificate && result.certificate) {
-    writeAtomic(o.outputCertificate, `-----BEGIN CERTIFICATE-----\n${result.certificate.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`);
+    const { encodePem } = await import('@sigil/core');
+    writeAtomic(o.outputCertificate, encodePem('CERTIFICATE', result.certificate));
   }
 }
 

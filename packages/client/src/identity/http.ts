@@ -2,6 +2,7 @@
 // response body a size cap, and failures become ERR_IDENTITY naming the source. Messages
 // carry the URL without its query and never a request or response body, since either may
 // hold a token or a code.
+import { readCapped } from '../http-body.js';
 import { identityError, sanitize } from './identity-error.js';
 
 /** An identity token response (JSON or bare JWT) is small; anything bigger is refused. */
@@ -45,24 +46,6 @@ function failureReason(err: unknown, timedOut: boolean, timeoutMs: number): stri
     return sanitize(code ?? cause?.message ?? err.message);
   }
   return 'unknown error';
-}
-
-async function readCapped(res: Response, maxBytes: number): Promise<Buffer | undefined> {
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    return undefined;
-  }
-  if (!res.body) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  // Leaving the loop early cancels the stream: the rest of an oversized body is never read.
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 /**

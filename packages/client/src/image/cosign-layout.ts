@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { SigilError } from '@sigil/core';
-import type { TlogEntryJson } from '../sign/rekor.js';
+import { SigilError, decodePem, encodePem } from '@sigil/core';
+import { kindVersionOf, type TlogEntryJson } from '../sign/rekor.js';
 
 /**
  * cosign's tag layout: the signatures of image `sha256:<hex>` live in the image manifest
@@ -129,16 +129,12 @@ function tlogEntryOf(annotation: string): unknown {
   if (typeof v.SignedEntryTimestamp !== 'string' || typeof p?.body !== 'string' || typeof p.integratedTime !== 'number' || typeof p.logIndex !== 'number' || typeof p.logID !== 'string' || !/^[0-9a-f]{64}$/.test(p.logID)) {
     throw new SigilError('ERR_VERIFY_BUNDLE', 'the Rekor bundle annotation is malformed');
   }
-  let kind: unknown, version: unknown;
-  try {
-    ({ kind, apiVersion: version } = JSON.parse(Buffer.from(p.body, 'base64').toString('utf8')) as { kind?: unknown; apiVersion?: unknown });
-  } catch (cause) {
-    throw new SigilError('ERR_VERIFY_BUNDLE', 'the Rekor entry body is not base64 JSON', { cause });
-  }
+  const kindVersion = kindVersionOf(p.body);
+  if (!kindVersion) throw new SigilError('ERR_VERIFY_BUNDLE', 'the Rekor entry body is not base64 JSON with a kind and apiVersion');
   return {
     logIndex: String(p.logIndex),
     logId: { keyId: Buffer.from(p.logID, 'hex').toString('base64') },
-    kindVersion: { kind: String(kind), version: String(version) },
+    kindVersion,
     integratedTime: String(p.integratedTime),
     inclusionPromise: { signedEntryTimestamp: v.SignedEntryTimestamp },
     canonicalizedBody: p.body,
@@ -146,13 +142,15 @@ function tlogEntryOf(annotation: string): unknown {
 }
 
 function pemToBase64(pem: string): string {
-  const m = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
-  if (!m) throw new SigilError('ERR_VERIFY_BUNDLE', 'the certificate annotation is not a PEM certificate');
-  return m[1]!.replace(/\s+/g, '');
+  try {
+    return decodePem(pem, ['CERTIFICATE']).der.toString('base64');
+  } catch (cause) {
+    throw new SigilError('ERR_VERIFY_BUNDLE', 'the certificate annotation is not one PEM certificate', { cause });
+  }
 }
 
 export function derToPem(der: Buffer): string {
-  return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+  return encodePem('CERTIFICATE', der);
 }
 
 /** cosign's fixed config blob of a signature image: no platform, one diff ID per layer. */

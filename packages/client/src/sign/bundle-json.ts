@@ -1,4 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto';
+import { encodePem } from '@sigil/core';
 import type { HashName } from '../bundle.js';
 import type { TlogEntryJson } from './rekor.js';
 
@@ -56,9 +57,7 @@ export function dsseBundle(material: VerificationMaterialJson, envelope: DsseEnv
 
 /** The signer's key or certificate as a log entry names it: base64 of its PEM. */
 export function pemBase64(signer: SignerMaterial): string {
-  const pem = 'certificate' in signer
-    ? `-----BEGIN CERTIFICATE-----\n${signer.certificate.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`
-    : signer.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const pem = 'certificate' in signer ? encodePem('CERTIFICATE', signer.certificate) : signer.publicKey.export({ type: 'spki', format: 'pem' }).toString();
   return Buffer.from(pem).toString('base64');
 }
 

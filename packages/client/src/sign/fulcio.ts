@@ -1,5 +1,6 @@
 import { sign, type KeyObject } from 'node:crypto';
 import { SigilError, decodePemBlocks } from '@sigil/core';
+import { decodeJwtPayload } from '../identity/claims.js';
 import { requestJson } from './http.js';
 
 /**
@@ -47,15 +48,11 @@ export async function requestSigningCertificate(req: CertificateRequest): Promis
 
 /** The claim a client signs to prove it holds the key (unverified decode: the CA verifies the token). */
 export function challengeOf(token: string): string {
-  const part = token.split('.')[1];
-  let claims: { email?: unknown; sub?: unknown };
-  try {
-    claims = JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as { email?: unknown; sub?: unknown };
-  } catch (cause) {
-    throw new SigilError('ERR_IDENTITY', 'the identity token is not a JWT', { cause });
-  }
-  if (typeof claims.email === 'string' && claims.email !== '') return claims.email;
-  if (typeof claims.sub === 'string' && claims.sub !== '') return claims.sub;
+  const decoded = decodeJwtPayload(token);
+  if ('reason' in decoded) throw new SigilError('ERR_IDENTITY', `the identity token is not a JWT: ${decoded.reason}`);
+  const { email, sub } = decoded.payload;
+  if (typeof email === 'string' && email !== '') return email;
+  if (typeof sub === 'string' && sub !== '') return sub;
   throw new SigilError('ERR_IDENTITY', 'the identity token has neither an email nor a sub claim');
 }
 

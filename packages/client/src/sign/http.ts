@@ -1,4 +1,5 @@
 import { SigilError } from '@sigil/core';
+import { readCapped } from '../http-body.js';
 
 /**
  * JSON over HTTP to a Sigstore service (CA, log). Every response is size-capped and every
@@ -43,7 +44,10 @@ export async function requestJson(url: string, what: string, opts: RequestOption
       }
       throw new SigilError('ERR_REMOTE', `${what}: cannot reach ${new URL(url).origin} (${reason(cause)})`, { cause });
     }
-    const text = await readCapped(res, opts.maxBytes ?? MAX_RESPONSE, what);
+    const max = opts.maxBytes ?? MAX_RESPONSE;
+    const bytes = await readCapped(res, max);
+    if (!bytes) throw new SigilError('ERR_REMOTE', `${what}: response exceeds ${max} bytes`);
+    const text = bytes.toString('utf8');
     if (res.status >= 500 && attempt < retries) {
       await delay(attempt);
       continue;
@@ -61,23 +65,6 @@ export async function requestJson(url: string, what: string, opts: RequestOption
     const message = typeof (body as { message?: unknown } | undefined)?.message === 'string' ? (body as { message: string }).message : text.slice(0, 200);
     throw new SigilError(res.status >= 500 ? 'ERR_REMOTE' : 'ERR_SIGN', `${what}: ${new URL(url).origin} answered ${res.status}${message ? `: ${message.trim()}` : ''}`);
   }
-}
-
-async function readCapped(res: Response, max: number, what: string): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > max) {
-    await res.body?.cancel();
-    throw new SigilError('ERR_REMOTE', `${what}: response of ${declared} bytes exceeds ${max}`);
-  }
-  if (!res.body) return '';
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > max) throw new SigilError('ERR_REMOTE', `${what}: response exceeds ${max} bytes`);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function isTransient(err: unknown): boolean {

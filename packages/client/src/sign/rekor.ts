@@ -52,21 +52,26 @@ export function toTlogEntry(answer: unknown): TlogEntryJson {
   const { checkpoint, hashes, rootHash, treeSize } = p;
   if (typeof checkpoint !== 'string' || typeof rootHash !== 'string' || !HEX.test(rootHash) || typeof treeSize !== 'number' || typeof p.logIndex !== 'number') return bad('malformed inclusion proof');
   if (!Array.isArray(hashes) || hashes.length > 64 || !hashes.every((h) => typeof h === 'string' && HEX.test(h))) return bad('malformed inclusion proof hashes');
-  let kind: unknown, version: unknown;
-  try {
-    ({ kind, apiVersion: version } = JSON.parse(Buffer.from(body, 'base64').toString('utf8')) as { kind?: unknown; apiVersion?: unknown });
-  } catch {
-    return bad('body is not base64 JSON');
-  }
-  if (typeof kind !== 'string' || typeof version !== 'string') return bad('body has no kind/apiVersion');
+  const kv = kindVersionOf(body);
+  if (!kv) return bad('body is not base64 JSON with a kind and apiVersion');
   const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
   return {
     logIndex: String(logIndex),
     logId: { keyId: b64(logID) },
-    kindVersion: { kind, version },
+    kindVersion: kv,
     integratedTime: String(integratedTime),
     inclusionPromise: { signedEntryTimestamp: v.signedEntryTimestamp },
     inclusionProof: { logIndex: String(p.logIndex), rootHash: b64(rootHash), treeSize: String(treeSize), hashes: (hashes as string[]).map(b64), checkpoint: { envelope: checkpoint } },
     canonicalizedBody: body,
   };
+}
+
+/** The kind and version a Rekor entry body (base64 JSON) names, or undefined when it names none. */
+export function kindVersionOf(bodyBase64: string): { kind: string; version: string } | undefined {
+  try {
+    const { kind, apiVersion } = JSON.parse(Buffer.from(bodyBase64, 'base64').toString('utf8')) as { kind?: unknown; apiVersion?: unknown };
+    return typeof kind === 'string' && typeof apiVersion === 'string' ? { kind, version: apiVersion } : undefined;
+  } catch {
+    return undefined;
+  }
 }
