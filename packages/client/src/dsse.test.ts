@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { SigilError, type SigilErrorCode } from '@sigil/core';
 import { parseTrustedRoot, verifyBundle, type Artifact } from './index.js';
-import { HOUR, T0, ecKeys, makeBundle, makeLeaf, makeWorld } from './test-support.js';
+import { HOUR, T0, ecKeys, makeBundle, makeLeaf, makeWorld, throwsSigil } from './test-support.js';
 
 // DSSE bundles (in-toto attestations) logged as dsse 0.0.1 or as a hashedrekord over H(PAE).
 const w = makeWorld();
@@ -22,15 +21,6 @@ function bundle(payload: Buffer, payloadType = TYPE, logAs: 'dsse' | 'hashedreko
 }
 const run = (b: unknown, artifact: Artifact = file): any => verifyBundle({ bundle: b, artifact, trust, policy: POLICY, now: new Date(T0 + HOUR) });
 
-function rejects(fn: () => unknown, code: SigilErrorCode, message?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof SigilError, String(err));
-    assert.equal(err.code, code, `${err.code}: ${err.message}`);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
-
 test('DSSE bundle logged as dsse 0.0.1 or hashedrekord(H(PAE)) verifies; the statement is returned', () => {
   const r = run(bundle(statement()));
   assert.equal(r.statement.predicateType, 'https://slsa.dev/provenance/v1');
@@ -39,35 +29,35 @@ test('DSSE bundle logged as dsse 0.0.1 or hashedrekord(H(PAE)) verifies; the sta
 });
 
 test('DSSE subject must carry the artifact digest (RS-55)', () => {
-  rejects(() => run(bundle(statement()), Buffer.from('other file')), 'ERR_VERIFY_ARTIFACT', /not a subject/);
-  rejects(() => run(bundle(statement({ subject: [{ name: 'x', digest: { sha256: '00'.repeat(32) } }] }))), 'ERR_VERIFY_ARTIFACT', /not a subject/);
+  throwsSigil(() => run(bundle(statement()), Buffer.from('other file')), 'ERR_VERIFY_ARTIFACT', /not a subject/);
+  throwsSigil(() => run(bundle(statement({ subject: [{ name: 'x', digest: { sha256: '00'.repeat(32) } }] }))), 'ERR_VERIFY_ARTIFACT', /not a subject/);
 });
 
 test('DSSE payload must be an in-toto Statement (RS-55)', () => {
-  rejects(() => run(bundle(Buffer.from('not json'))), 'ERR_VERIFY_ARTIFACT', /not JSON/);
-  rejects(() => run(bundle(statement({ _type: 'https://example.com/Statement' }))), 'ERR_VERIFY_ARTIFACT', /_type/);
-  rejects(() => run(bundle(statement({ predicateType: undefined }))), 'ERR_VERIFY_ARTIFACT', /predicateType/);
-  rejects(() => run(bundle(statement(), 'text/plain')), 'ERR_VERIFY_ARTIFACT', /payload type/);
+  throwsSigil(() => run(bundle(Buffer.from('not json'))), 'ERR_VERIFY_ARTIFACT', /not JSON/);
+  throwsSigil(() => run(bundle(statement({ _type: 'https://example.com/Statement' }))), 'ERR_VERIFY_ARTIFACT', /_type/);
+  throwsSigil(() => run(bundle(statement({ predicateType: undefined }))), 'ERR_VERIFY_ARTIFACT', /predicateType/);
+  throwsSigil(() => run(bundle(statement(), 'text/plain')), 'ERR_VERIFY_ARTIFACT', /payload type/);
   const many = Array.from({ length: 1025 }, (_, i) => ({ name: String(i), digest: { sha256: fileSha256 } }));
-  rejects(() => run(bundle(statement({ subject: many }))), 'ERR_VERIFY_ARTIFACT', /at most 1024/);
+  throwsSigil(() => run(bundle(statement({ subject: many }))), 'ERR_VERIFY_ARTIFACT', /at most 1024/);
 });
 
 test('DSSE envelope differing from the logged entry, or a bad signature, fails (RS-54)', () => {
   const changedPayload = bundle(statement());
   changedPayload.dsseEnvelope.payload = Buffer.from(statement({ predicate: { x: 1 } })).toString('base64');
-  rejects(() => run(changedPayload), 'ERR_VERIFY_TLOG_BODY', /payload hash/);
+  throwsSigil(() => run(changedPayload), 'ERR_VERIFY_TLOG_BODY', /payload hash/);
   const changedType = bundle(statement());
   changedType.dsseEnvelope.payloadType = 'application/json';
-  rejects(() => run(changedType), 'ERR_VERIFY_ARTIFACT', /payload type/);
+  throwsSigil(() => run(changedType), 'ERR_VERIFY_ARTIFACT', /payload type/);
   const viaHashedrekord = bundle(statement(), TYPE, 'hashedrekord');
   viaHashedrekord.dsseEnvelope.payloadType = 'application/vnd.in-toto+json; x=1';
-  rejects(() => run(viaHashedrekord), 'ERR_VERIFY_TLOG_BODY', /digest/);
+  throwsSigil(() => run(viaHashedrekord), 'ERR_VERIFY_TLOG_BODY', /digest/);
   const otherSig = bundle(statement());
   otherSig.dsseEnvelope.signatures[0].sig = bundle(statement({ predicate: { y: 2 } })).dsseEnvelope.signatures[0].sig;
-  rejects(() => run(otherSig), 'ERR_VERIFY_TLOG_BODY', /signature differs/);
+  throwsSigil(() => run(otherSig), 'ERR_VERIFY_TLOG_BODY', /signature differs/);
   const raw = makeBundle(w, { artifact: file, leaf: { cert: leaf }, signingKey: key, integratedTime: T0 / 1000 + 60, dsse: { payload: statement(), payloadType: TYPE, signRawPayload: true } });
-  rejects(() => run(raw), 'ERR_VERIFY_SIGNATURE', /DSSE signature/);
+  throwsSigil(() => run(raw), 'ERR_VERIFY_SIGNATURE', /DSSE signature/);
   const twoSigs = bundle(statement());
   twoSigs.dsseEnvelope.signatures.push(twoSigs.dsseEnvelope.signatures[0]);
-  rejects(() => run(twoSigs), 'ERR_VERIFY_BUNDLE', /exactly one signature/);
+  throwsSigil(() => run(twoSigs), 'ERR_VERIFY_BUNDLE', /exactly one signature/);
 });

@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { vectorsDir } from '@sigil/core/test-support';
-import { SigilError, type SigilErrorCode } from '@sigil/core';
+import { type SigilErrorCode } from '@sigil/core';
 import { parseTrustedRoot, prepareBundle, verifyBundle, type Artifact, type Policy, type TrustMaterial } from './index.js';
+import { throwsSigil } from './test-support.js';
 
 const DIR = vectorsDir('bundles');
 const read = (p: string): Buffer => readFileSync(path.join(DIR, p));
@@ -47,15 +48,6 @@ const EXPECTED: Record<string, SigilErrorCode> = {
   'policy-wrong-issuer_fail': 'ERR_VERIFY_POLICY',
 };
 
-function rejects(fn: () => unknown, code: SigilErrorCode, message?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof SigilError, `not a SigilError: ${String(err)}`);
-    assert.equal(err.code, code, `${err.code}: ${err.message}`);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
-
 test('bundle vectors: every manifest case gives its verdict (and known-bad ones their code)', () => {
   assert.equal(manifest.cases.length, 18);
   for (const c of manifest.cases) {
@@ -68,7 +60,7 @@ test('bundle vectors: every manifest case gives its verdict (and known-bad ones 
     } else {
       const code = EXPECTED[c.name];
       assert.ok(code, `no expected code for ${c.name}`);
-      rejects(() => verifyBundle(input), code);
+      throwsSigil(() => verifyBundle(input), code);
     }
   }
 });
@@ -104,22 +96,22 @@ test('artifact given only as its sha256 digest (sha256:<hex> form) verifies; a w
   verifyGood(goodJson(), {}, { digest, algorithm: 'sha256' });
   const off = Buffer.from(digest);
   off[31]! ^= 1;
-  rejects(() => verifyGood(goodJson(), {}, { digest: off, algorithm: 'sha256' }), 'ERR_VERIFY_ARTIFACT');
-  rejects(() => verifyGood(goodJson(), {}, { digest: createHash('sha512').update(goodArtifact).digest(), algorithm: 'sha512' }), 'ERR_VERIFY_ARTIFACT');
+  throwsSigil(() => verifyGood(goodJson(), {}, { digest: off, algorithm: 'sha256' }), 'ERR_VERIFY_ARTIFACT');
+  throwsSigil(() => verifyGood(goodJson(), {}, { digest: createHash('sha512').update(goodArtifact).digest(), algorithm: 'sha512' }), 'ERR_VERIFY_ARTIFACT');
 });
 
 test('artifact one byte off fails (RS-40)', () => {
   const a = Buffer.from(goodArtifact);
   a[a.length - 1]! ^= 0x01;
-  rejects(() => verifyGood(goodJson(), {}, a), 'ERR_VERIFY_ARTIFACT');
-  rejects(() => verifyBundle({ bundle: goodJson(), trust: pg(), policy: GOOD_POLICY }), 'ERR_VERIFY_ARTIFACT', /no artifact/);
+  throwsSigil(() => verifyGood(goodJson(), {}, a), 'ERR_VERIFY_ARTIFACT');
+  throwsSigil(() => verifyBundle({ bundle: goodJson(), trust: pg(), policy: GOOD_POLICY }), 'ERR_VERIFY_ARTIFACT', /no artifact/);
 });
 
 test('flipped inclusion proof hash fails (RS-46)', () => {
   const b = goodJson();
   const p = b.verificationMaterial.tlogEntries[0].inclusionProof;
   p.hashes[3] = flipB64(p.hashes[3], 5);
-  rejects(() => verifyGood(b), 'ERR_VERIFY_TLOG_INCLUSION', /does not lead to the root/);
+  throwsSigil(() => verifyGood(b), 'ERR_VERIFY_TLOG_INCLUSION', /does not lead to the root/);
 });
 
 test('wrong checkpoint root fails: the signed note no longer verifies, or the proof root differs (RS-46)', () => {
@@ -128,14 +120,14 @@ test('wrong checkpoint root fails: the signed note no longer verifies, or the pr
   const lines = p.checkpoint.envelope.split('\n');
   lines[2] = flipB64(lines[2], 0);
   p.checkpoint.envelope = lines.join('\n');
-  rejects(() => verifyGood(b), 'ERR_VERIFY_TLOG_INCLUSION', /checkpoint signature/);
+  throwsSigil(() => verifyGood(b), 'ERR_VERIFY_TLOG_INCLUSION', /checkpoint signature/);
   const b2 = goodJson();
   const p2 = b2.verificationMaterial.tlogEntries[0].inclusionProof;
   p2.rootHash = flipB64(p2.rootHash, 0);
-  rejects(() => verifyGood(b2), 'ERR_VERIFY_TLOG_INCLUSION', /root hash differs/);
+  throwsSigil(() => verifyGood(b2), 'ERR_VERIFY_TLOG_INCLUSION', /root hash differs/);
   const b3 = goodJson();
   b3.verificationMaterial.tlogEntries[0].inclusionProof.treeSize = '75441654';
-  rejects(() => verifyGood(b3), 'ERR_VERIFY_TLOG_INCLUSION', /tree size/);
+  throwsSigil(() => verifyGood(b3), 'ERR_VERIFY_TLOG_INCLUSION', /tree size/);
 });
 
 test('checkpoint signature corrupted or removed fails (RS-46)', () => {
@@ -144,19 +136,19 @@ test('checkpoint signature corrupted or removed fails (RS-46)', () => {
   const [text, sigs] = p.checkpoint.envelope.split('\n\n');
   const [dash, nm, blob] = sigs.trimEnd().split(' ');
   p.checkpoint.envelope = `${text}\n\n${dash} ${nm} ${flipB64(blob, 20)}\n`;
-  rejects(() => verifyGood(b), 'ERR_VERIFY_TLOG_INCLUSION', /does not verify/);
+  throwsSigil(() => verifyGood(b), 'ERR_VERIFY_TLOG_INCLUSION', /does not verify/);
   p.checkpoint.envelope = `${text}\n\n\u2014 other.example ${blob}\n`;
-  rejects(() => verifyGood(b), 'ERR_VERIFY_TLOG_INCLUSION', /no signature from a known key/);
+  throwsSigil(() => verifyGood(b), 'ERR_VERIFY_TLOG_INCLUSION', /no signature from a known key/);
 });
 
 test('SET signature corrupted fails (RS-46)', () => {
   const b = goodJson();
   const e = b.verificationMaterial.tlogEntries[0];
   e.inclusionPromise.signedEntryTimestamp = flipB64(e.inclusionPromise.signedEntryTimestamp, 40);
-  rejects(() => verifyGood(b), 'ERR_VERIFY_TLOG_SET');
+  throwsSigil(() => verifyGood(b), 'ERR_VERIFY_TLOG_SET');
   const b2 = goodJson();
   b2.verificationMaterial.tlogEntries[0].integratedTime = '1710888077';
-  rejects(() => verifyGood(b2), 'ERR_VERIFY_TLOG_SET');
+  throwsSigil(() => verifyGood(b2), 'ERR_VERIFY_TLOG_SET');
 });
 
 test('a real, validly logged entry of another signing fails the body check (RS-41)', () => {
@@ -165,42 +157,42 @@ test('a real, validly logged entry of another signing fails the body check (RS-4
   const other = JSON.parse(read('v0.3-alt-mediatype-staging/bundle.sigstore.json').toString('utf8'));
   a.verificationMaterial.tlogEntries = other.verificationMaterial.tlogEntries;
   const policy = { identity: 'william@yossarian.net', issuer: 'https://github.com/login/oauth' };
-  rejects(() => verifyBundle({ bundle: a, artifact: read('v0.3-message-staging/artifact'), trust: trustOf('trusted_root.staging.json'), policy }), 'ERR_VERIFY_TLOG_BODY');
+  throwsSigil(() => verifyBundle({ bundle: a, artifact: read('v0.3-message-staging/artifact'), trust: trustOf('trusted_root.staging.json'), policy }), 'ERR_VERIFY_TLOG_BODY');
   const b = goodJson();
   b.verificationMaterial.tlogEntries[0].kindVersion.version = '0.0.2';
-  rejects(() => verifyGood(b), 'ERR_VERIFY_TLOG_BODY', /kind|0\.0\.2/);
+  throwsSigil(() => verifyGood(b), 'ERR_VERIFY_TLOG_BODY', /kind|0\.0\.2/);
 });
 
 test('issuer mismatch and missing issuer policy fail (RS-43)', () => {
-  rejects(() => verifyGood(goodJson(), { issuer: 'https://accounts.google.com' }), 'ERR_VERIFY_POLICY', /issuer/);
-  rejects(() => verifyGood(goodJson(), { issuer: undefined, issuerRegExp: 'https://accounts\\.google\\.com' }), 'ERR_VERIFY_POLICY');
+  throwsSigil(() => verifyGood(goodJson(), { issuer: 'https://accounts.google.com' }), 'ERR_VERIFY_POLICY', /issuer/);
+  throwsSigil(() => verifyGood(goodJson(), { issuer: undefined, issuerRegExp: 'https://accounts\\.google\\.com' }), 'ERR_VERIFY_POLICY');
   verifyGood(goodJson(), { issuer: undefined, issuerRegExp: 'https://token\\.actions\\.githubusercontent\\.com' });
-  rejects(() => verifyGood(goodJson(), { githubWorkflowRef: 'refs/heads/main' }), 'ERR_VERIFY_POLICY', /githubWorkflowRef/);
+  throwsSigil(() => verifyGood(goodJson(), { githubWorkflowRef: 'refs/heads/main' }), 'ERR_VERIFY_POLICY', /githubWorkflowRef/);
 });
 
 test('policy regular expressions are fully anchored', () => {
-  rejects(() => verifyGood(goodJson(), { identity: undefined, identityRegExp: 'trailofbits' }), 'ERR_VERIFY_POLICY');
-  rejects(() => verifyGood(goodJson(), { identity: undefined, identityRegExp: /github\.com\/trailofbits/ }), 'ERR_VERIFY_POLICY');
-  rejects(() => verifyGood(goodJson(), { identity: undefined, identityRegExp: 'x|trailofbits' }), 'ERR_VERIFY_POLICY');
+  throwsSigil(() => verifyGood(goodJson(), { identity: undefined, identityRegExp: 'trailofbits' }), 'ERR_VERIFY_POLICY');
+  throwsSigil(() => verifyGood(goodJson(), { identity: undefined, identityRegExp: /github\.com\/trailofbits/ }), 'ERR_VERIFY_POLICY');
+  throwsSigil(() => verifyGood(goodJson(), { identity: undefined, identityRegExp: 'x|trailofbits' }), 'ERR_VERIFY_POLICY');
   verifyGood(goodJson(), { identity: undefined, identityRegExp: 'https://github\\.com/trailofbits/.*@refs/tags/v.*' });
-  rejects(() => verifyGood(goodJson(), { identity: undefined, identityRegExp: '(' }), 'ERR_VERIFY_POLICY', /invalid/);
+  throwsSigil(() => verifyGood(goodJson(), { identity: undefined, identityRegExp: '(' }), 'ERR_VERIFY_POLICY', /invalid/);
 });
 
 test('keyless verification without identity and issuer is refused unless insecureAnyIdentity (RS-61)', () => {
-  rejects(() => verifyBundle({ bundle: goodJson(), artifact: goodArtifact, trust: pg(), policy: {} }), 'ERR_VERIFY_POLICY');
-  rejects(() => verifyBundle({ bundle: goodJson(), artifact: goodArtifact, trust: pg(), policy: { identity: GOOD_POLICY.identity } }), 'ERR_VERIFY_POLICY');
-  rejects(() => verifyBundle({ bundle: goodJson(), artifact: goodArtifact, trust: pg(), policy: { issuer: GOOD_POLICY.issuer } }), 'ERR_VERIFY_POLICY');
+  throwsSigil(() => verifyBundle({ bundle: goodJson(), artifact: goodArtifact, trust: pg(), policy: {} }), 'ERR_VERIFY_POLICY');
+  throwsSigil(() => verifyBundle({ bundle: goodJson(), artifact: goodArtifact, trust: pg(), policy: { identity: GOOD_POLICY.identity } }), 'ERR_VERIFY_POLICY');
+  throwsSigil(() => verifyBundle({ bundle: goodJson(), artifact: goodArtifact, trust: pg(), policy: { issuer: GOOD_POLICY.issuer } }), 'ERR_VERIFY_POLICY');
   const r = verifyBundle({ bundle: goodJson(), artifact: goodArtifact, trust: pg(), policy: { insecureAnyIdentity: true } });
   assert.equal(r.signer.identity?.san, GOOD_POLICY.identity);
 });
 
 test('a staging bundle checked against the production trust root fails (RS-50)', () => {
   const c = manifest.cases.find((x) => x.name === 'v0.3-message-staging')!;
-  rejects(() => verifyBundle({ bundle: read(c.bundle), artifact: artifactOf(c), trust: pg(), policy: policyOf(c) }), 'ERR_VERIFY_CERTIFICATE');
+  throwsSigil(() => verifyBundle({ bundle: read(c.bundle), artifact: artifactOf(c), trust: pg(), policy: policyOf(c) }), 'ERR_VERIFY_CERTIFICATE');
 });
 
 test('times: a signature time in the future (relative to now) fails', () => {
-  rejects(() => verifyBundle({ bundle: goodJson(), artifact: goodArtifact, trust: pg(), policy: GOOD_POLICY, now: new Date(Date.UTC(2024, 0, 1)) }), 'ERR_VERIFY_TIMESTAMP', /future/);
+  throwsSigil(() => verifyBundle({ bundle: goodJson(), artifact: goodArtifact, trust: pg(), policy: GOOD_POLICY, now: new Date(Date.UTC(2024, 0, 1)) }), 'ERR_VERIFY_TIMESTAMP', /future/);
 });
 
 test('Rekor v2 + RFC 3161: a timestamp over another signature, or with no trusted TSA, fails (RS-52)', () => {
@@ -213,20 +205,20 @@ test('Rekor v2 + RFC 3161: a timestamp over another signature, or with no truste
   assert.equal(r.tlog[0]?.setVerified, false);
   const noTsa = base();
   delete noTsa.verificationMaterial.timestampVerificationData;
-  rejects(() => run(noTsa), 'ERR_VERIFY_TIMESTAMP', /no trusted signing time/);
+  throwsSigil(() => run(noTsa), 'ERR_VERIFY_TIMESTAMP', /no trusted signing time/);
   const other = base();
   const ts = Buffer.from(other.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp, 'base64');
   const imprintAt = ts.indexOf(createHash('sha256').update(Buffer.from(other.messageSignature.signature, 'base64')).digest());
   assert.ok(imprintAt > 0);
   ts[imprintAt]! ^= 1;
   other.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0].signedTimestamp = ts.toString('base64');
-  rejects(() => run(other), 'ERR_VERIFY_TIMESTAMP', /imprint/);
+  throwsSigil(() => run(other), 'ERR_VERIFY_TIMESTAMP', /imprint/);
   const untrusted = JSON.parse(read('trusted_root.staging.json').toString('utf8'));
   untrusted.timestampAuthorities = [];
-  rejects(() => run(base(), parseTrustedRoot(untrusted)), 'ERR_VERIFY_TIMESTAMP', /not signed by a trusted/);
+  throwsSigil(() => run(base(), parseTrustedRoot(untrusted)), 'ERR_VERIFY_TIMESTAMP', /not signed by a trusted/);
   const expired = JSON.parse(read('trusted_root.staging.json').toString('utf8'));
   expired.timestampAuthorities[0].validFor.end = '2025-06-01T00:00:00Z';
-  rejects(() => run(base(), parseTrustedRoot(expired)), 'ERR_VERIFY_TIMESTAMP', /validity/);
+  throwsSigil(() => run(base(), parseTrustedRoot(expired)), 'ERR_VERIFY_TIMESTAMP', /validity/);
 });
 
 test('prepareBundle: a parsed bundle is reused as is', () => {
@@ -240,11 +232,11 @@ test('embedded SCTs of the real bundle are verified against the trusted CT logs 
     verifyBundle({ bundle: goodJson(), artifact: goodArtifact, trust: parseTrustedRoot(r), policy: { ...GOOD_POLICY, ...over } });
   const unknownLog = root();
   for (const l of unknownLog.ctlogs) l.logId.keyId = flipB64(l.logId.keyId, 0);
-  rejects(() => withRoot(unknownLog), 'ERR_VERIFY_SCT', /not in the trusted root/);
+  throwsSigil(() => withRoot(unknownLog), 'ERR_VERIFY_SCT', /not in the trusted root/);
   const otherKey = root();
   for (const l of otherKey.ctlogs) l.publicKey.rawBytes = otherKey.tlogs[0].publicKey.rawBytes;
-  rejects(() => withRoot(otherKey), 'ERR_VERIFY_SCT', /does not verify/);
-  rejects(() => withRoot(root(), { ctlogThreshold: 2 }), 'ERR_VERIFY_SCT', /expected 2/);
+  throwsSigil(() => withRoot(otherKey), 'ERR_VERIFY_SCT', /does not verify/);
+  throwsSigil(() => withRoot(root(), { ctlogThreshold: 2 }), 'ERR_VERIFY_SCT', /expected 2/);
   const noCt = root();
   noCt.ctlogs = [];
   withRoot(noCt);

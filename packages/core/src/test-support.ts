@@ -25,3 +25,15 @@ export function vectorsDir(name: string): string {
 export function throwsSigil(fn: () => unknown, code: SigilErrorCode, message?: string): void {
   assert.throws(fn, (err: unknown) => err instanceof SigilError && err.code === code, message);
 }
+
+/** Tiny deterministic PRNG (mulberry32): `next(n)` is an integer in [0, n). */
+export function prng(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n: number) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}

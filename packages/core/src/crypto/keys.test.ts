@@ -17,21 +17,9 @@ import {
   defaultHash, describePublicKey, keyId, parseDerSignature, parsePublicKeyPem, publicKeyToPem, verifyDigestSignature, verifyEcdsaDigestReference,
   verifyMessageSignature, type PublicKeyInfo,
 } from './index.js';
-import { vectorsDir, throwsSigil } from '../test-support.js';
+import { vectorsDir, throwsSigil, prng } from '../test-support.js';
 
 const REKOR = vectorsDir('rekor');
-
-/** Tiny deterministic PRNG (mulberry32). */
-function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
 
 // ---------------------------------------------------------------------------------------
 // DER and curve helpers

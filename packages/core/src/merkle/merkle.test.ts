@@ -10,7 +10,7 @@ import {
   proveInclusion, referenceRoot, rootAt, rootFromLeafHashes, tileForNode, tilePath, tileWidth, verifyConsistency, verifyInclusion,
   type NodeId, type NodeReader, type TileWrite,
 } from './index.js';
-import { vectorsDir } from '../test-support.js';
+import { vectorsDir, prng } from '../test-support.js';
 
 // ---------------------------------------------------------------------------------------
 // Shared helpers
@@ -42,18 +42,6 @@ function verdict(fn: () => void): 'ok' | 'rejected' {
     assert.equal(err.code, 'ERR_MERKLE_PROOF');
     return 'rejected';
   }
-}
-
-/** Tiny deterministic PRNG (mulberry32). */
-function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n: number) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
 }
 
 function leafHashesFor(count: number, salt = 'leaf'): Buffer[] {
