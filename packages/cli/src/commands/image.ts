@@ -1,9 +1,9 @@
 import type { ImageVerification, Layout, RegistryClient } from '@sigil/client';
-import { SigilError, isSigilError } from '@sigil/core';
+import { SigilError } from '@sigil/core';
 import { readInputFile, resolveTrust } from '../instance.js';
 import { UsageError } from '../ui/exit.js';
 import { signingOptions, type SigningFlags } from './signing.js';
-import { outputMode, policyOf, type VerifyFlags } from './verifying.js';
+import { policyOf, report, type VerifyFlags } from './verifying.js';
 
 /** The image commands: cosign's names and flags over `@sigil/client`'s image module. */
 interface RegistryFlags {
@@ -47,23 +47,19 @@ export async function attest(image: string, o: ImageSignFlags & { predicate: str
 type ImageVerifyFlags = Omit<VerifyFlags, 'bundle'> & RegistryFlags & { type?: string; allowReferenceMismatch?: boolean };
 
 async function verifyWith(image: string, o: ImageVerifyFlags, kind: 'signature' | 'attestation'): Promise<void> {
-  const mode = outputMode(o as VerifyFlags);
-  try {
-    const [policy, trust, registry] = await Promise.all([policyOf(o as VerifyFlags), resolveTrust(o), registryOf(o)]);
+  await report(o, async () => {
+    const [policy, trust, registry] = await Promise.all([policyOf(o), resolveTrust(o), registryOf(o)]);
     const [client, { predicateTypeOf }] = await Promise.all([import('@sigil/client/image'), import('@sigil/client/sign')]);
     const result = kind === 'signature'
       ? await client.verifyImage(image, { registry, trust, policy, allowReferenceMismatch: o.allowReferenceMismatch === true })
       : await client.verifyImageAttestations(image, { registry, trust, policy, ...(o.type ? { predicateType: predicateTypeOf(o.type) } : {}) });
-    if (mode === 'json') process.stdout.write(JSON.stringify(summary(result), null, 2) + '\n');
-    else {
-      process.stderr.write(`Verified OK: ${result.verified.length} ${kind}${result.verified.length === 1 ? '' : 's'} for ${result.repo.registry}/${result.repo.repository}@${result.digest}\n`);
-      for (const v of result.verified) process.stderr.write(`  ${v.layout === 'tag' ? 'cosign tag' : 'referrer'} ${v.location}: ${v.result.signer.identity ? `${v.result.signer.identity.san} (${v.result.signer.identity.issuer ?? '?'})` : 'key'}${v.predicateType ? `, ${v.predicateType}` : ''}\n`);
-      if (result.failures.length > 0) process.stderr.write(`  (${result.failures.length} other ${kind}${result.failures.length === 1 ? '' : 's'} did not verify)\n`);
-    }
-  } catch (err) {
-    if (mode === 'json' && isSigilError(err)) process.stdout.write(JSON.stringify({ verified: false, code: err.code, error: err.message }, null, 2) + '\n');
-    throw err;
-  }
+    const plural = (n: number): string => `${n} ${kind}${n === 1 ? '' : 's'}`;
+    const lines = [`Verified OK: ${plural(result.verified.length)} for ${result.repo.registry}/${result.repo.repository}@${result.digest}`];
+    for (const v of result.verified) lines.push(`  ${v.layout === 'tag' ? 'cosign tag' : 'referrer'} ${v.location}: ${v.result.signer.identity ? `${v.result.signer.identity.san} (${v.result.signer.identity.issuer ?? '?'})` : 'key'}${v.predicateType ? `, ${v.predicateType}` : ''}`);
+    const n = result.failures.length;
+    if (n > 0) lines.push(`  (${n} other ${kind}${n === 1 ? '' : 's'} did not verify)`);
+    return { json: summary(result), text: lines.join('\n') + '\n' };
+  });
 }
 
 function summary(r: ImageVerification): Record<string, unknown> {

@@ -46,7 +46,7 @@ export async function artifactOf(arg: string): Promise<Artifact> {
   return { algorithm: 'sha256', digest: await digestFile(arg, 'sha256') };
 }
 
-export async function policyOf(o: VerifyFlags): Promise<Policy> {
+export async function policyOf(o: Omit<VerifyFlags, 'bundle'>): Promise<Policy> {
   const policy: Policy = {};
   if (o.key) {
     const { loadPublicKey } = await import('@sigil/client/keys');
@@ -72,7 +72,7 @@ export async function policyOf(o: VerifyFlags): Promise<Policy> {
   return policy;
 }
 
-export function outputMode(o: VerifyFlags): 'text' | 'json' {
+export function outputMode(o: { output?: string }): 'text' | 'json' {
   const mode = o.output ?? 'text';
   if (mode !== 'text' && mode !== 'json') throw new UsageError(`--output must be text or json, got ${JSON.stringify(mode)}`);
   return mode;
@@ -84,8 +84,7 @@ export function outputMode(o: VerifyFlags): 'text' | 'json' {
  * non-zero. "Verified OK" is printed only after every check has passed.
  */
 export async function runVerification(o: VerifyFlags, artifactArg: string, expect: 'messageSignature' | 'dsseEnvelope' | 'any', extra?: (r: VerifiedResult) => void): Promise<void> {
-  const mode = outputMode(o);
-  try {
+  await report(o, async () => {
     const [policy, artifact, trust] = await Promise.all([policyOf(o), artifactOf(artifactArg), resolveTrust(o)]);
     const { prepareBundle, verifyBundle } = await import('@sigil/client/verify');
     const bundle = prepareBundle(readInputFile(o.bundle, 'bundle', 32 * 1024 * 1024));
@@ -95,8 +94,20 @@ export async function runVerification(o: VerifyFlags, artifactArg: string, expec
     }
     const result = verifyBundle({ bundle, artifact, trust, policy });
     extra?.(result);
-    if (mode === 'json') process.stdout.write(JSON.stringify(summary(result), null, 2) + '\n');
-    else process.stderr.write('Verified OK\n');
+    return { json: summary(result), text: 'Verified OK\n' };
+  });
+}
+
+/**
+ * Run a verification and report it: the JSON result on stdout, or the text on stderr; a
+ * failure as JSON naming its code too (then rethrown: one line on stderr, non-zero exit).
+ */
+export async function report(o: { output?: string }, verify: () => Promise<{ json: Record<string, unknown>; text: string }>): Promise<void> {
+  const mode = outputMode(o);
+  try {
+    const { json, text } = await verify();
+    if (mode === 'json') process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    else process.stderr.write(text);
   } catch (err) {
     if (mode === 'json' && isSigilError(err)) process.stdout.write(JSON.stringify({ verified: false, code: err.code, error: err.message }, null, 2) + '\n');
     throw err;
