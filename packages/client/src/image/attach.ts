@@ -1,4 +1,5 @@
 import { SigilError } from '@sigil/core';
+import { digestOf } from '../oci/digest.js';
 import { isIndex, type Descriptor } from '../oci/manifest.js';
 import { OCI_EMPTY, OCI_EMPTY_DIGEST, OCI_IMAGE_CONFIG, OCI_IMAGE_INDEX, OCI_IMAGE_MANIFEST } from '../oci/media-types.js';
 import type { ImageReference, Repository } from '../oci/reference.js';
@@ -105,8 +106,7 @@ export async function attachReferrer(registry: RegistryClient, subject: Subject,
     annotations,
   };
   const bytes = Buffer.from(JSON.stringify(manifest));
-  const { createHash } = await import('node:crypto');
-  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const digest = digestOf(bytes);
   await registry.putManifest(subject.repo, digest, bytes, OCI_IMAGE_MANIFEST);
   const referrers = await registry.getReferrers(subject.repo, subject.digest);
   if (referrers.supported) return digest;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SigilError, decodePem, encodePem } from '@sigil/core';
+import { parseDigest } from '../oci/digest.js';
 import { kindVersionOf, type TlogEntryJson } from '../sign/rekor.js';
 
 /**
@@ -25,9 +26,14 @@ export const SIGN_PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
 const MAX_PAYLOAD = 1024 * 1024;
 
 export function signatureTag(digest: string, suffix: 'sig' | 'att'): string {
-  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
-  if (!m) throw new SigilError('ERR_BAD_REQUEST', `not a sha256 image digest: ${digest}`);
-  return `sha256-${m[1]!}.${suffix}`;
+  return `sha256-${sha256Hex(digest)}.${suffix}`;
+}
+
+/** The hex of a sha256 image digest: the only algorithm cosign's layouts name images by. */
+export function sha256Hex(digest: string): string {
+  const { algorithm, hex } = parseDigest(digest);
+  if (algorithm !== 'sha256') throw new SigilError('ERR_BAD_REQUEST', `only sha256 image digests are supported, got ${digest}`);
+  return hex;
 }
 
 /** The payload `cosign sign` signs: the image digest and where it was signed, in cosign's field order. */

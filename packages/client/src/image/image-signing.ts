@@ -4,7 +4,7 @@ import { formatRepository, parseReference, type Repository } from '../oci/refere
 import type { RegistryClient } from '../oci/registry.js';
 import { attestBlob, signBlob, type SignOptions, type SignResult } from '../sign/sign.js';
 import { attachReferrer, appendToSignatureTag, type Subject } from './attach.js';
-import { ANNOTATION, DSSE_MEDIA_TYPE, SIGN_PREDICATE_TYPE, SIMPLE_SIGNING_MEDIA_TYPE, derToPem, rekorBundleAnnotation, simpleSigningPayload } from './cosign-layout.js';
+import { ANNOTATION, DSSE_MEDIA_TYPE, sha256Hex, SIGN_PREDICATE_TYPE, SIMPLE_SIGNING_MEDIA_TYPE, derToPem, rekorBundleAnnotation, simpleSigningPayload } from './cosign-layout.js';
 import { predicateTypeOf } from '../sign/attestation.js';
 
 /**
@@ -103,7 +103,5 @@ function referrerAnnotations(content: 'message-signature' | 'dsse-envelope', pre
 }
 
 export function hexDigest(digest: string): Buffer {
-  const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
-  if (!m) throw new SigilError('ERR_BAD_REQUEST', `only sha256 image digests are supported, got ${digest}`);
-  return Buffer.from(m[1]!, 'hex');
+  return Buffer.from(sha256Hex(digest), 'hex');
 }
