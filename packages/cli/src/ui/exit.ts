@@ -1,18 +1,5 @@
-/**
- * Recognised by shape, not by importing @sigil/core: loading core (curves, hashes) would
- * double the start-up time of `sigil --help`.
- */
-interface SigilErrorShape {
-  name: 'SigilError';
-  code: string;
-  message: string;
-  hint?: string;
-  exitCode: number;
-}
-
-function isSigilError(err: unknown): err is SigilErrorShape {
-  return err instanceof Error && err.name === 'SigilError' && typeof (err as { exitCode?: unknown }).exitCode === 'number';
-}
+// The error table alone (not @sigil/core's index, which loads hashing and curve code): `sigil --help` stays fast.
+import { isSigilError } from '@sigil/core/errors';
 
 /** Usage error: exit 2 with one line. */
 export class UsageError extends Error {}
