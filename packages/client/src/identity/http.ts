@@ -2,7 +2,7 @@
 // response body a size cap, and failures become ERR_IDENTITY naming the source. Messages
 // carry the URL without its query and never a request or response body, since either may
 // hold a token or a code.
-import { readCapped } from '../http-body.js';
+import { exchange, ExchangeError, type ResponseHeaders } from '../http-exchange.js';
 import { identityError, sanitize } from './identity-error.js';
 
 /** An identity token response (JSON or bare JWT) is small; anything bigger is refused. */
@@ -28,7 +28,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   body: Buffer;
 }
 
@@ -37,16 +37,7 @@ export function describeUrl(url: URL): string {
   return `${url.origin}${url.pathname}`;
 }
 
-function failureReason(err: unknown, timedOut: boolean, timeoutMs: number): string {
-  if (timedOut) return `no answer within ${timeoutMs} ms`;
-  if (err instanceof Error) {
-    // fetch wraps the socket error; its cause has the useful part (ECONNREFUSED, ENOTFOUND).
-    const cause = err.cause instanceof Error ? err.cause : undefined;
-    const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
-    return sanitize(code ?? cause?.message ?? err.message);
-  }
-  return 'unknown error';
-}
+const MAX_REDIRECTS = 5;
 
 /**
  * One HTTP exchange. Network failures, timeouts and oversized bodies throw ERR_IDENTITY
@@ -55,51 +46,42 @@ function failureReason(err: unknown, timedOut: boolean, timeoutMs: number): stri
  */
 export async function request(source: string, req: HttpRequest): Promise<HttpResponse> {
   const maxBytes = req.maxBytes ?? MAX_TOKEN_RESPONSE_BYTES;
-  const where = describeUrl(req.url);
-  const deadline = new AbortController();
-  let timedOut = false;
-  let limit = req.headersTimeoutMs ?? req.timeoutMs;
-  const expire = (): void => {
-    timedOut = true;
-    deadline.abort();
-  };
-  let timer = setTimeout(expire, limit);
-  const signal = req.signal ? AbortSignal.any([deadline.signal, req.signal]) : deadline.signal;
-  try {
-    const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
-    let body: string | undefined;
-    if (req.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(req.form).toString();
-    }
-    let res: Response;
+  const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+  let body: string | undefined;
+  if (req.form) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(req.form).toString();
+  }
+  const deadline = Date.now() + req.timeoutMs;
+  let url = req.url;
+  let method = req.method ?? 'GET';
+  for (let hop = 0; ; hop++) {
+    const where = describeUrl(url);
+    let res: HttpResponse;
     try {
-      res = await fetch(req.url, {
-        method: req.method ?? 'GET', headers, body, signal, redirect: req.followRedirects ? 'follow' : 'error',
+      res = await exchange({
+        url, method, headers, body, maxBytes, signal: req.signal,
+        timeoutMs: hop === 0 ? req.timeoutMs : Math.max(1, deadline - Date.now()),
+        headersTimeoutMs: req.headersTimeoutMs,
       });
     } catch (err) {
-      if (req.signal?.aborted) throw identityError(source, 'cancelled', { cause: req.signal.reason });
-      throw identityError(source, `request to ${where} failed: ${failureReason(err, timedOut, limit)}`, { cause: err, details: { network: true } });
+      if (!(err instanceof ExchangeError)) throw err;
+      const f = err.failure;
+      if (f.kind === 'aborted') throw identityError(source, 'cancelled', { cause: req.signal?.reason });
+      if (f.kind === 'too-large') throw identityError(source, `the answer of ${where} is larger than ${maxBytes} bytes; refusing it`);
+      throw identityError(source, `request to ${where} failed: ${sanitize(err.message)}`, { cause: err, details: { network: f.kind === 'network' || f.kind === 'timeout' } });
     }
-    if (req.headersTimeoutMs !== undefined) {
-      // The server answered: the rest gets the ordinary deadline.
-      clearTimeout(timer);
-      limit = req.timeoutMs;
-      timer = setTimeout(expire, limit);
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (location === null) return res;
+    // Token endpoints are not expected to redirect; only discovery follows redirects.
+    if (!req.followRedirects) throw identityError(source, `request to ${where} failed: unexpected redirect (HTTP ${res.status})`);
+    if (hop >= MAX_REDIRECTS) throw identityError(source, `request to ${where} failed: more than ${MAX_REDIRECTS} redirects`);
+    url = new URL(location, url);
+    if (res.status !== 307 && res.status !== 308) {
+      method = 'GET';
+      body = undefined;
+      delete headers['content-type'];
     }
-    let bytes: Buffer | undefined;
-    try {
-      bytes = await readCapped(res, maxBytes);
-    } catch (err) {
-      if (req.signal?.aborted) throw identityError(source, 'cancelled', { cause: req.signal.reason });
-      throw identityError(source, `reading the answer of ${where} failed: ${failureReason(err, timedOut, limit)}`, { cause: err });
-    }
-    if (bytes === undefined) {
-      throw identityError(source, `the answer of ${where} is larger than ${maxBytes} bytes; refusing it`);
-    }
-    return { status: res.status, headers: res.headers, body: bytes };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,5 @@
 import { SigilError } from '@sigil/core';
-import { readCapped } from '../http-body.js';
+import { exchange, ExchangeError, type ExchangeResult, type ResponseHeaders } from '../http-exchange.js';
 
 /**
  * JSON over HTTP to a Sigstore service (CA, log). Every response is size-capped and every
@@ -9,7 +9,7 @@ import { readCapped } from '../http-body.js';
 export interface JsonResponse {
   status: number;
   body: unknown;
-  headers: Headers;
+  headers: ResponseHeaders;
 }
 
 export interface RequestOptions {
@@ -27,27 +27,29 @@ const MAX_RESPONSE = 4 * 1024 * 1024;
 
 export async function requestJson(url: string, what: string, opts: RequestOptions = {}): Promise<JsonResponse> {
   const retries = opts.retries ?? 2;
+  const max = opts.maxBytes ?? MAX_RESPONSE;
+  const origin = new URL(url).origin;
   for (let attempt = 0; ; attempt++) {
-    let res: Response;
+    let res: ExchangeResult;
     try {
-      res = await fetch(url, {
+      res = await exchange({
+        url: new URL(url),
         method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
         headers: { accept: 'application/json', ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }), ...opts.headers },
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
-        redirect: 'error',
+        timeoutMs: opts.timeoutMs ?? 30_000,
+        maxBytes: max,
       });
     } catch (cause) {
-      if (attempt < retries && isTransient(cause)) {
+      if (!(cause instanceof ExchangeError)) throw cause;
+      if (attempt < retries && cause.transient) {
         await delay(attempt);
         continue;
       }
-      throw new SigilError('ERR_REMOTE', `${what}: cannot reach ${new URL(url).origin} (${reason(cause)})`, { cause });
+      if (cause.failure.kind === 'too-large') throw new SigilError('ERR_REMOTE', `${what}: response exceeds ${max} bytes`);
+      throw new SigilError('ERR_REMOTE', `${what}: cannot reach ${origin} (${cause.failure.kind === 'timeout' ? 'timed out' : cause.message})`, { cause });
     }
-    const max = opts.maxBytes ?? MAX_RESPONSE;
-    const bytes = await readCapped(res, max);
-    if (!bytes) throw new SigilError('ERR_REMOTE', `${what}: response exceeds ${max} bytes`);
-    const text = bytes.toString('utf8');
+    const text = res.body.toString('utf8');
     if (res.status >= 500 && attempt < retries) {
       await delay(attempt);
       continue;
@@ -58,24 +60,14 @@ export async function requestJson(url: string, what: string, opts: RequestOption
     } catch {
       body = undefined;
     }
-    if (res.ok || opts.accept?.includes(res.status)) {
-      if (res.ok && body === undefined) throw new SigilError('ERR_REMOTE', `${what}: ${new URL(url).origin} answered ${res.status} without a JSON body`);
+    const ok = res.status >= 200 && res.status < 300;
+    if (ok || opts.accept?.includes(res.status)) {
+      if (ok && body === undefined) throw new SigilError('ERR_REMOTE', `${what}: ${origin} answered ${res.status} without a JSON body`);
       return { status: res.status, body, headers: res.headers };
     }
     const message = typeof (body as { message?: unknown } | undefined)?.message === 'string' ? (body as { message: string }).message : text.slice(0, 200);
-    throw new SigilError(res.status >= 500 ? 'ERR_REMOTE' : 'ERR_SIGN', `${what}: ${new URL(url).origin} answered ${res.status}${message ? `: ${message.trim()}` : ''}`);
+    throw new SigilError(res.status >= 500 ? 'ERR_REMOTE' : 'ERR_SIGN', `${what}: ${origin} answered ${res.status}${message ? `: ${message.trim()}` : ''}`);
   }
-}
-
-function isTransient(err: unknown): boolean {
-  const code = (err as { cause?: { code?: string } } | undefined)?.cause?.code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE';
-}
-
-function reason(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-  if ((err as { name?: string }).name === 'TimeoutError') return 'timed out';
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
 
 const delay = (attempt: number): Promise<void> => new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
