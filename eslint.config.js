@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'bench/**', 'test/**', 'scripts/**', '*.config.js', 'packages/*/bin/**'] },
+  { ignores: ['**/dist/**', 'packages/cli/bundle/**', '**/node_modules/**', 'bench/**', 'test/**', 'scripts/**', '*.config.js', 'packages/*/bin/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
