@@ -123,7 +123,7 @@ export function verifyEcdsaDigest(key: KeyObject, digest: Uint8Array, signature:
   const { n, p, b } = curve;
   if (r <= 0n || r >= n || s <= 0n || s >= n) return false;
   const e = digestToScalar(digest, curve);
-  const w = invert(s, n);
+  const w = (curve === CURVES['P-256'] && inverseHints.get(s)) || invert(s, n);
   const u1 = mod(e * w, n);
   const u2 = mod(r * w, n);
   const qPoint = pointOf(key, curve);
@@ -146,6 +146,39 @@ export function verifyEcdsaDigest(key: KeyObject, digest: Uint8Array, signature:
   const isRoot = (t: bigint): boolean => mod(t * t * D - sum * t + prod, p) === 0n;
   if (isRoot(r)) return true;
   return r + n < p && isRoot(r + n);
+}
+
+/**
+ * s⁻¹ mod n of P-256 signatures about to be verified, computed together with Montgomery's
+ * trick: one modular inversion (~30 µs in BigInt) for the whole batch plus three
+ * multiplications each, instead of one inversion per signature. A log's admission worker
+ * calls this with the signatures of the proposals waiting for it; verification uses a hint
+ * when one matches s and inverts as usual otherwise. Each call replaces the previous hints.
+ */
+const inverseHints = new Map<bigint, bigint>();
+
+export function precomputeEcdsaInverses(signatures: readonly Uint8Array[]): void {
+  inverseHints.clear();
+  const { n } = CURVES['P-256']!;
+  const values: bigint[] = [];
+  for (const sig of signatures) {
+    const rs = parseDerSignature(sig);
+    if (rs && rs.s > 0n && rs.s < n && !inverseHints.has(rs.s)) {
+      inverseHints.set(rs.s, 0n);
+      values.push(rs.s);
+    }
+  }
+  if (values.length < 2) return inverseHints.clear();
+  // prefix[i] = s0·…·si; one inversion of the total, then walk back.
+  const prefix: bigint[] = [];
+  let acc = 1n;
+  for (const v of values) prefix.push((acc = (acc * v) % n));
+  let inv = invert(acc, n);
+  for (let i = values.length - 1; i >= 0; i--) {
+    const v = values[i]!;
+    inverseHints.set(v, i === 0 ? inv : (inv * prefix[i - 1]!) % n);
+    inv = (inv * v) % n;
+  }
 }
 
 // ECDH objects are only scratch space for one synchronous call, so each thread keeps one

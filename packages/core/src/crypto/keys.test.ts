@@ -14,7 +14,7 @@ import { digest, type HashAlgorithm } from '../hash.js';
 import { hashLeaf, verifyInclusion } from '../merkle/index.js';
 import { noteVerifierFor, parseCheckpoint, parseSignedNote, verifySignedNote } from '../note/index.js';
 import {
-  defaultHash, describePublicKey, keyId, parseDerSignature, parsePublicKeyPem, publicKeyToPem, verifyDigestSignature, verifyEcdsaDigestReference,
+  defaultHash, describePublicKey, keyId, parseDerSignature, parsePublicKeyPem, precomputeEcdsaInverses, publicKeyToPem, verifyDigestSignature, verifyEcdsaDigestReference,
   verifyMessageSignature, type PublicKeyInfo,
 } from './index.js';
 import { vectorsDir, throwsSigil, prng } from '../test-support.js';
@@ -166,6 +166,32 @@ void test('ECDSA P-256/P-384/P-521: the fast digest verifier agrees with the ref
   d[31]! ^= 0x01;
   assert.equal(verifyDigestSignature(info, 'sha512', d, sig), false);
   assert.deepEqual(tally, { valid: 60, invalid: 240 });
+});
+
+void test('ECDSA P-256: batched inversions give the same answers as one at a time, whatever the hints hold', () => {
+  const rand = prng(0xba7c4);
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const info = describePublicKey(key.publicKey);
+  const cases = Array.from({ length: 40 }, (_, i) => {
+    const message = randomBytes(1 + rand(100));
+    const d = digest('sha256', message);
+    const sig = nodeSign('sha256', message, key.privateKey);
+    const { r, s } = parseDerSignature(sig)!;
+    // Valid, a wrong digest, a changed s, valid.
+    const variant = i % 4;
+    if (variant === 1) d[0]! ^= 1;
+    const vSig = variant === 2 ? derSig(r, s + 1n) : sig;
+    return { d, sig: vSig, want: variant === 0 || variant === 3 };
+  });
+  const single = cases.map((c) => verifyDigestSignature(info, 'sha256', c.d, c.sig));
+  assert.deepEqual(single, cases.map((c) => c.want));
+  // Hints for the whole batch, plus junk and duplicates, then every answer again.
+  precomputeEcdsaInverses([...cases.map((c) => c.sig), cases[0]!.sig, Buffer.from('junk'), derSig(1n, 0n)]);
+  assert.deepEqual(cases.map((c) => verifyDigestSignature(info, 'sha256', c.d, c.sig)), single);
+  // Hints from another batch do not change an answer either.
+  precomputeEcdsaInverses(cases.slice(0, 5).map((c) => c.sig));
+  assert.deepEqual(cases.map((c) => verifyDigestSignature(info, 'sha256', c.d, c.sig)), single);
+  precomputeEcdsaInverses([]);
 });
 
 void test('ECDSA: high-S signatures are accepted, as node produces them', () => {
