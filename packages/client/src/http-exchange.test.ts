@@ -10,7 +10,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 
 const routes: Record<string, Handler> = {
   '/json': (_req, res) => res.writeHead(200, { 'content-type': 'application/json', location: '/x' }).end('{"ok":true}'),
-  '/echo': (req, res, body) => res.writeHead(200).end(JSON.stringify({ method: req.method, body, type: req.headers['content-type'] })),
+  '/echo': (req, res, body) => res.writeHead(200).end(JSON.stringify({ method: req.method, body, type: req.headers['content-type'], ua: req.headers['user-agent'] })),
   '/declared-big': (_req, res) => res.writeHead(200, { 'content-length': '5000' }).end('x'.repeat(5000)),
   '/streamed-big': (_req, res) => {
     res.writeHead(200);
@@ -64,7 +64,7 @@ describe('exchange (node:http, no fetch)', () => {
     assert.equal(r.headers.get('x-absent'), null);
     assert.deepEqual(JSON.parse(r.body.toString()), { ok: true });
     const p = await exchange({ url: new URL(`${base}/echo`), body: 'héllo', headers: { 'content-type': 'text/plain' }, timeoutMs: 1000, maxBytes: 1000 });
-    assert.deepEqual(JSON.parse(p.body.toString()), { method: 'POST', body: 'héllo', type: 'text/plain' });
+    assert.deepEqual(JSON.parse(p.body.toString()), { method: 'POST', body: 'héllo', type: 'text/plain', ua: `sigil (node ${process.version})` });
   });
 
   it('refuses a body over the cap, whether declared or streamed', async () => {
@@ -110,9 +110,41 @@ describe('identity request over exchange', () => {
     await assert.rejects(request('test', { url: new URL(`${base}/streamed-big`), timeoutMs: 1000, maxBytes: 5000 }), /is larger than 5000 bytes; refusing it/);
   });
 
+  it('drops credentials on a redirect to another origin, keeps them on the same origin', async () => {
+    const seen: Array<string | undefined> = [];
+    const other = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(200).end('{}');
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    routes['/away'] = (req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(302, { location: `${otherBase}/landing` }).end();
+    };
+    try {
+      await request('test', { url: new URL(`${base}/away`), headers: { Authorization: 'bearer secret' }, timeoutMs: 1000, followRedirects: true });
+      assert.deepEqual(seen, ['bearer secret', undefined]);
+      seen.length = 0;
+      routes['/here'] = (req, res) => {
+        seen.push(req.headers.authorization);
+        res.writeHead(302, { location: '/here-landing' }).end();
+      };
+      routes['/here-landing'] = (req, res) => {
+        seen.push(req.headers.authorization);
+        res.writeHead(200).end('{}');
+      };
+      const r = await request('test', { url: new URL(`${base}/here`), headers: { authorization: 'bearer secret' }, timeoutMs: 1000, followRedirects: true });
+      assert.equal(r.status, 200);
+      assert.deepEqual(seen, ['bearer secret', 'bearer secret']);
+    } finally {
+      other.close();
+    }
+  });
+
   it('sends a form as application/x-www-form-urlencoded', async () => {
     const r = await request('test', { url: new URL(`${base}/echo`), method: 'POST', form: { a: '1', b: 'x y' }, timeoutMs: 1000 });
-    assert.deepEqual(JSON.parse(r.body.toString()), { method: 'POST', body: 'a=1&b=x+y', type: 'application/x-www-form-urlencoded' });
+    assert.deepEqual(JSON.parse(r.body.toString()), { method: 'POST', body: 'a=1&b=x+y', type: 'application/x-www-form-urlencoded', ua: `sigil (node ${process.version})` });
   });
 });
 

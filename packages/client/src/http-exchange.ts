@@ -64,6 +64,7 @@ function describe(f: ExchangeFailure): string {
 }
 
 const require = createRequire(import.meta.url);
+const USER_AGENT = `sigil (node ${process.version})`;
 type Requester = (url: URL, opts: RequestOptions, cb: (res: IncomingMessage) => void) => ClientRequest;
 // https (and with it tls) loads only when an https URL is first used.
 const requesterFor = (url: URL): Requester => {
@@ -102,7 +103,8 @@ export function exchange(x: Exchange): Promise<ExchangeResult> {
       timer = setTimeout(() => fail({ kind: 'timeout', ms }), ms);
     };
     const body = x.body === undefined ? undefined : Buffer.from(x.body, 'utf8');
-    const headers: Record<string, string> = { ...x.headers };
+    // Some services refuse requests without a User-Agent (fetch sends one; node:http does not).
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...x.headers };
     if (body) headers['content-length'] = String(body.length);
     const req = request(x.url, { method: x.method ?? (body ? 'POST' : 'GET'), headers }, (res) => {
       if (x.headersTimeoutMs !== undefined) arm(x.timeoutMs);

@@ -47,7 +47,7 @@ export async function githubActionsToken(opts: GithubActionsOptions = {}): Promi
         headers: { authorization: `bearer ${bearer}` },
         timeoutMs: opts.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS,
         signal: opts.signal,
-        // fetch drops the Authorization header on a redirect to another origin.
+        // request() drops the Authorization header on a redirect to another origin.
         followRedirects: true,
       });
     } catch (err) {

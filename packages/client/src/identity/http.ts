@@ -38,6 +38,7 @@ export function describeUrl(url: URL): string {
 }
 
 const MAX_REDIRECTS = 5;
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 /**
  * One HTTP exchange. Network failures, timeouts and oversized bodies throw ERR_IDENTITY
@@ -76,7 +77,12 @@ export async function request(source: string, req: HttpRequest): Promise<HttpRes
     // Token endpoints are not expected to redirect; only discovery follows redirects.
     if (!req.followRedirects) throw identityError(source, `request to ${where} failed: unexpected redirect (HTTP ${res.status})`);
     if (hop >= MAX_REDIRECTS) throw identityError(source, `request to ${where} failed: more than ${MAX_REDIRECTS} redirects`);
-    url = new URL(location, url);
+    const next = new URL(location, url);
+    // As fetch does: credentials never follow a redirect to another origin.
+    if (next.origin !== url.origin) {
+      for (const name of Object.keys(headers)) if (CREDENTIAL_HEADERS.has(name.toLowerCase())) delete headers[name];
+    }
+    url = next;
     if (res.status !== 307 && res.status !== 308) {
       method = 'GET';
       body = undefined;
