@@ -241,13 +241,23 @@ test('trust through TUF: sigil trusted-root, then sign-blob and verify-blob with
 });
 
 test('--fulcio-url/--rekor-url without a trusted root; a large file is streamed', async () => {
+  // 256 MiB, written in pieces; each command's peak memory must stay well below the file's size.
+  const MiB = 1024 * 1024;
   const big = join(tmp, 'big.bin');
-  writeFileSync(big, Buffer.alloc(40 * 1024 * 1024, 7));
+  writeFileSync(big, '');
+  for (let i = 0; i < 16; i++) appendFileSync(big, Buffer.alloc(16 * MiB, i));
+  const probe = join(tmp, 'rss-probe.cjs');
+  writeFileSync(probe, "process.on('exit', () => require('node:fs').writeFileSync(process.env.SIGIL_TEST_RSS_OUT, String(process.resourceUsage().maxRSS)));\n");
+  const peakKiB = join(tmp, 'peak-rss');
+  const measured = (o) => ({ ...o, env: { ...o.env, NODE_OPTIONS: `--require ${probe}`, SIGIL_TEST_RSS_OUT: peakKiB } });
+  const peakMiB = () => Number(readFileSync(peakKiB, 'utf8')) / 1024;
   const bundle = join(tmp, 'big.json');
-  let r = await runSigil(['sign-blob', big, '--bundle', bundle, '--fulcio-url', stack.url, '--rekor-url', stack.url], inCi());
+  let r = await runSigil(['sign-blob', big, '--bundle', bundle, '--fulcio-url', stack.url, '--rekor-url', stack.url], measured(inCi()));
   assert.equal(r.code, 0, r.stderr);
-  r = await runSigil(['verify-blob', big, '--bundle', bundle, '--trusted-root', trustedRoot, '--certificate-identity', sanOf(bundle), '--certificate-oidc-issuer', issuer], noCi());
+  assert.ok(peakMiB() < 180, `sign-blob of a 256 MiB file peaked at ${peakMiB().toFixed(0)} MiB`);
+  r = await runSigil(['verify-blob', big, '--bundle', bundle, '--trusted-root', trustedRoot, '--certificate-identity', sanOf(bundle), '--certificate-oidc-issuer', issuer], measured(noCi()));
   assert.equal(r.code, 0, r.stderr);
+  assert.ok(peakMiB() < 180, `verify-blob of a 256 MiB file peaked at ${peakMiB().toFixed(0)} MiB`);
   r = await runSigil(['sign-blob', join(tmp, 'missing'), '--bundle', bundle, '--fulcio-url', stack.url, '--rekor-url', stack.url], inCi());
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^sigil: .*no such file\n$/);
