@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
 import type { TileId } from '@sigil/core';
 import type { EntryRef, LogStorage, SequencedBatch, ShardRecord, StoredEntry } from './storage.js';
 
@@ -51,11 +52,24 @@ const toEntry = (r: LeafRow): StoredEntry => ({ index: r.idx, leafHash: r.leaf_h
  * better-sqlite3 is synchronous; each method does its work in one call and one
  * transaction, which also makes every batch atomic to readers.
  */
+export interface SqliteOptions {
+  /**
+   * Checkpoint the WAL from a background thread (sqlite-checkpointer.ts), first after this
+   * many ms (default 200; the thread then paces itself), leaving the committing thread's
+   * own autocheckpoint as a large backstop. 0: SQLite's in-commit checkpoints every 1,000 pages.
+   */
+  checkpointIntervalMs?: number;
+}
+
+/** WAL pages after which a commit checkpoints by itself when a background thread also does (80 MB). */
+const BACKSTOP_CHECKPOINT_PAGES = 20_000;
+
 export class SqliteStorage implements LogStorage {
   readonly #db: Database.Database;
   readonly #stmt;
+  readonly #checkpointer: Worker | undefined;
 
-  constructor(file: string) {
+  constructor(file: string, opts: SqliteOptions = {}) {
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
@@ -65,6 +79,14 @@ export class SqliteStorage implements LogStorage {
     this.#db.pragma('cache_size = -65536');
     this.#db.pragma('temp_store = memory');
     this.#db.exec(SCHEMA);
+    const intervalMs = opts.checkpointIntervalMs ?? 200;
+    if (intervalMs > 0) {
+      this.#db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      this.#checkpointer = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), { workerData: { file, intervalMs } });
+      this.#checkpointer.unref();
+      // Without it, SQLite's own in-commit checkpoints take over again.
+      this.#checkpointer.on('error', () => this.#db.pragma('wal_autocheckpoint = 1000'));
+    }
     const db = this.#db;
     this.#stmt = {
       shards: db.prepare<[], ShardRow>('SELECT * FROM shards ORDER BY seq'),
@@ -160,7 +182,17 @@ export class SqliteStorage implements LogStorage {
     return settle(() => this.#stmt.checkpoint.get(seq, size)?.note);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    const w = this.#checkpointer;
+    if (w) {
+      // Its connection closes first, so that closing ours (the last) checkpoints and removes the WAL.
+      await new Promise<void>((resolve) => {
+        w.once('message', () => resolve());
+        w.once('exit', () => resolve());
+        w.postMessage('stop');
+      });
+      await w.terminate();
+    }
     return settle(() => {
       this.#db.close();
     });
