@@ -32,7 +32,7 @@ void test('admitBatch answers each proposal exactly as admitRaw does, good and b
   raws.push(JSON.stringify(changed));
   // Other kinds and junk.
   raws.push(JSON.stringify(dsseProposal(envelopeFor([p256], statement([{ name: 'a', digest: { sha256: '1'.repeat(64) } }])), [p256.pem])));
-  raws.push('{not json', '[]', '{"kind":"hashedrekord","spec":{"signature":{"content":5}}}', JSON.stringify({ kind: 'hashedrekord', spec: { signature: { content: 'A'.repeat(9000) } } }));
+  raws.push('{not json', '[]', 'null', '"text"', '7', '{"kind":"hashedrekord","spec":null}', '{"kind":"hashedrekord","spec":{"signature":{"content":5}}}', JSON.stringify({ kind: 'hashedrekord', spec: { signature: { content: 'A'.repeat(9000) } } }));
 
   const want = raws.map(one);
   const got = admitBatch(raws).map((r) =>

@@ -24,9 +24,10 @@ export function admitRaw(raw: string): AdmittedLeaf {
 
 /** A hashedrekord's signature bytes, if the proposal looks like one (a hint only: admission checks everything). */
 function hashedrekordSignature(proposed: unknown): Buffer | undefined {
-  const spec = (proposed as { kind?: unknown; spec?: { signature?: { content?: unknown } } } | null)?.spec;
-  const content = spec?.signature?.content;
-  if ((proposed as { kind?: unknown }).kind !== 'hashedrekord' || typeof content !== 'string' || content.length > LIMITS.signatureBase64) return undefined;
+  // Any JSON value reaches here (null, arrays, strings…): only reads through optional chains.
+  const p = proposed as { kind?: unknown; spec?: { signature?: { content?: unknown } } } | null | undefined;
+  const content = p?.spec?.signature?.content;
+  if (p?.kind !== 'hashedrekord' || typeof content !== 'string' || content.length > LIMITS.signatureBase64) return undefined;
   return Buffer.from(content, 'base64');
 }
 
