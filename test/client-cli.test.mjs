@@ -249,7 +249,10 @@ test('--fulcio-url/--rekor-url without a trusted root; a large file is streamed'
   const probe = join(tmp, 'rss-probe.cjs');
   writeFileSync(probe, "process.on('exit', () => require('node:fs').writeFileSync(process.env.SIGIL_TEST_RSS_OUT, String(process.resourceUsage().maxRSS)));\n");
   const peakKiB = join(tmp, 'peak-rss');
-  const measured = (o) => ({ ...o, env: { ...o.env, NODE_OPTIONS: `--require ${probe}`, SIGIL_TEST_RSS_OUT: peakKiB } });
+  const measured = (o) => {
+    rmSync(peakKiB, { force: true }); // each figure comes from the run just made
+    return { ...o, env: { ...o.env, NODE_OPTIONS: `--require ${probe}`, SIGIL_TEST_RSS_OUT: peakKiB } };
+  };
   const peakMiB = () => Number(readFileSync(peakKiB, 'utf8')) / 1024;
   const bundle = join(tmp, 'big.json');
   let r = await runSigil(['sign-blob', big, '--bundle', bundle, '--fulcio-url', stack.url, '--rekor-url', stack.url], measured(inCi()));

@@ -84,8 +84,10 @@ export class SqliteStorage implements LogStorage {
       this.#db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
       this.#checkpointer = new Worker(new URL('./sqlite-checkpointer.js', import.meta.url), { workerData: { file, intervalMs } });
       this.#checkpointer.unref();
-      // Without it, SQLite's own in-commit checkpoints take over again.
-      this.#checkpointer.on('error', () => this.#db.pragma('wal_autocheckpoint = 1000'));
+      // Without it, SQLite's own in-commit checkpoints take over again (if still open).
+      this.#checkpointer.on('error', () => {
+        if (this.#db.open) this.#db.pragma('wal_autocheckpoint = 1000');
+      });
     }
     const db = this.#db;
     this.#stmt = {
