@@ -28,6 +28,7 @@ const routes: Record<string, Handler> = {
     res.writeHead(302, { location: n > 0 ? `/hop?n=${n - 1}` : '/json' }).end();
   },
   '/moved': (_req, res) => res.writeHead(301, { location: '/json' }).end(),
+  '/big-404': (_req, res) => res.writeHead(404, { 'content-length': '9000' }).end('n'.repeat(9000)),
   '/fail': (_req, res) => res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"down"}'),
 };
 
@@ -82,6 +83,16 @@ describe('exchange (node:http, no fetch)', () => {
     assert.equal(err.message, 'no answer within 100 ms');
     err = await failure(exchange({ url: new URL(`${base}/slow-body`), timeoutMs: 200, headersTimeoutMs: 100, maxBytes: 100 }));
     assert.deepEqual(err.failure, { kind: 'timeout', ms: 200 });
+  });
+
+  it('with skipErrorBodies, an error answer is returned unread whatever its size; redirects are followed on request', async () => {
+    const r = await exchange({ url: new URL(`${base}/big-404`), timeoutMs: 1000, maxBytes: 100, skipErrorBodies: true });
+    assert.equal(r.status, 404);
+    assert.equal(r.body.length, 0);
+    assert.equal((await failure(exchange({ url: new URL(`${base}/big-404`), timeoutMs: 1000, maxBytes: 100 }))).failure.kind, 'too-large');
+    const followed = await exchange({ url: new URL(`${base}/hop?n=2`), timeoutMs: 1000, maxBytes: 100, followRedirects: true, skipErrorBodies: true });
+    assert.deepEqual([followed.status, JSON.parse(followed.body.toString())], [200, { ok: true }]);
+    assert.deepEqual((await failure(exchange({ url: new URL(`${base}/hop?n=5`), timeoutMs: 1000, maxBytes: 100, followRedirects: true }))).failure, { kind: 'redirects', max: 5 });
   });
 
   it('stops when its signal aborts, and names a refused connection as transient', async () => {

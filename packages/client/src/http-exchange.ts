@@ -2,7 +2,7 @@ import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOption
 import { createRequire } from 'node:module';
 
 /**
- * One HTTP exchange over node:http(s), for the signing and identity paths. Not `fetch`:
+ * One HTTP exchange over node:http(s), for the signing, identity and TUF paths. Not `fetch`:
  * Node 20 loads undici on the first call (60–90 ms of a one-shot `sigil sign-blob`) and
  * spends ~5 ms per request more than node:http; idle keep-alive sockets of node's agent
  * are unref'd, so a finished command exits at once. Every exchange has a deadline and a
@@ -19,7 +19,18 @@ export interface Exchange {
   headersTimeoutMs?: number;
   maxBytes: number;
   signal?: AbortSignal;
+  /**
+   * Follow up to MAX_REDIRECTS redirects, as fetch does: credentials are dropped on a hop to
+   * another origin, and a 301/302/303 turns into a body-less GET. Without it a 3xx is
+   * returned like any other answer.
+   */
+  followRedirects?: boolean;
+  /** Answers outside 2xx come back with an empty body, unread (default: read within maxBytes). */
+  skipErrorBodies?: boolean;
 }
+
+export const MAX_REDIRECTS = 5;
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 export interface ResponseHeaders {
   get(name: string): string | null;
@@ -35,9 +46,13 @@ export type ExchangeFailure =
   | { kind: 'network'; code: string } // ECONNREFUSED, ECONNRESET, ENOTFOUND, …
   | { kind: 'timeout'; ms: number }
   | { kind: 'too-large'; maxBytes: number }
+  | { kind: 'redirects'; max: number }
   | { kind: 'aborted' };
 
 export class ExchangeError extends Error {
+  /** For 'too-large': the Content-Length the server declared, when that is what gave it away. */
+  declaredLength?: number;
+
   constructor(readonly failure: ExchangeFailure, options?: { cause?: unknown }) {
     super(describe(failure), options);
     this.name = 'ExchangeError';
@@ -58,6 +73,8 @@ function describe(f: ExchangeFailure): string {
       return `no answer within ${f.ms} ms`;
     case 'too-large':
       return `larger than ${f.maxBytes} bytes`;
+    case 'redirects':
+      return `more than ${f.max} redirects`;
     case 'aborted':
       return 'cancelled';
   }
@@ -83,19 +100,43 @@ function headersOf(h: IncomingHttpHeaders): ResponseHeaders {
   };
 }
 
-export function exchange(x: Exchange): Promise<ExchangeResult> {
+export async function exchange(x: Exchange): Promise<ExchangeResult> {
+  if (!x.followRedirects) return exchangeOnce(x);
+  const deadline = Date.now() + x.timeoutMs;
+  const headers = { ...x.headers };
+  let hop: Exchange = { ...x, headers };
+  for (let n = 0; ; n++) {
+    const res = await exchangeOnce(hop);
+    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+    if (location === null) return res;
+    if (n >= MAX_REDIRECTS) throw new ExchangeError({ kind: 'redirects', max: MAX_REDIRECTS });
+    const next = new URL(location, hop.url);
+    if (next.origin !== hop.url.origin) {
+      for (const name of Object.keys(headers)) if (CREDENTIAL_HEADERS.has(name.toLowerCase())) delete headers[name];
+    }
+    hop = { ...hop, url: next, timeoutMs: Math.max(1, deadline - Date.now()) };
+    if (res.status !== 307 && res.status !== 308) {
+      hop = { ...hop, method: 'GET', body: undefined };
+      for (const name of Object.keys(headers)) if (name.toLowerCase() === 'content-type') delete headers[name];
+    }
+  }
+}
+
+function exchangeOnce(x: Exchange): Promise<ExchangeResult> {
   return new Promise((resolve, reject) => {
     const request = requesterFor(x.url);
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     if (x.signal?.aborted) return reject(new ExchangeError({ kind: 'aborted' }, { cause: x.signal.reason }));
-    const fail = (failure: ExchangeFailure, cause?: unknown): void => {
+    const fail = (failure: ExchangeFailure, cause?: unknown, declaredLength?: number): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       x.signal?.removeEventListener('abort', onAbort);
       req.destroy();
-      reject(new ExchangeError(failure, { cause }));
+      const err = new ExchangeError(failure, { cause });
+      if (declaredLength !== undefined) err.declaredLength = declaredLength;
+      reject(err);
     };
     const onAbort = (): void => fail({ kind: 'aborted' }, x.signal?.reason);
     const arm = (ms: number): void => {
@@ -108,8 +149,16 @@ export function exchange(x: Exchange): Promise<ExchangeResult> {
     if (body) headers['content-length'] = String(body.length);
     const req = request(x.url, { method: x.method ?? (body ? 'POST' : 'GET'), headers }, (res) => {
       if (x.headersTimeoutMs !== undefined) arm(x.timeoutMs);
+      const status = res.statusCode ?? 0;
+      if (x.skipErrorBodies && (status < 200 || status >= 300)) {
+        settled = true;
+        clearTimeout(timer);
+        x.signal?.removeEventListener('abort', onAbort);
+        res.destroy();
+        return resolve({ status, headers: headersOf(res.headers), body: Buffer.alloc(0) });
+      }
       const declared = Number(res.headers['content-length'] ?? Number.NaN);
-      if (declared > x.maxBytes) return fail({ kind: 'too-large', maxBytes: x.maxBytes });
+      if (declared > x.maxBytes) return fail({ kind: 'too-large', maxBytes: x.maxBytes }, undefined, declared);
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -122,7 +171,7 @@ export function exchange(x: Exchange): Promise<ExchangeResult> {
         settled = true;
         clearTimeout(timer);
         x.signal?.removeEventListener('abort', onAbort);
-        resolve({ status: res.statusCode ?? 0, headers: headersOf(res.headers), body: Buffer.concat(chunks, size) });
+        resolve({ status, headers: headersOf(res.headers), body: Buffer.concat(chunks, size) });
       });
       res.on('error', (err: NodeJS.ErrnoException) => fail({ kind: 'network', code: err.code ?? err.message }, err));
     });

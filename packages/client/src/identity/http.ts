@@ -37,9 +37,6 @@ export function describeUrl(url: URL): string {
   return `${url.origin}${url.pathname}`;
 }
 
-const MAX_REDIRECTS = 5;
-const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
-
 /**
  * One HTTP exchange. Network failures, timeouts and oversized bodies throw ERR_IDENTITY
  * prefixed with `source` (no answer at all: `details.network`); any HTTP status is returned
@@ -53,42 +50,25 @@ export async function request(source: string, req: HttpRequest): Promise<HttpRes
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(req.form).toString();
   }
-  const deadline = Date.now() + req.timeoutMs;
-  let url = req.url;
-  let method = req.method ?? 'GET';
-  for (let hop = 0; ; hop++) {
-    const where = describeUrl(url);
-    let res: HttpResponse;
-    try {
-      res = await exchange({
-        url, method, headers, body, maxBytes, signal: req.signal,
-        timeoutMs: hop === 0 ? req.timeoutMs : Math.max(1, deadline - Date.now()),
-        headersTimeoutMs: req.headersTimeoutMs,
-      });
-    } catch (err) {
-      if (!(err instanceof ExchangeError)) throw err;
-      const f = err.failure;
-      if (f.kind === 'aborted') throw identityError(source, 'cancelled', { cause: req.signal?.reason });
-      if (f.kind === 'too-large') throw identityError(source, `the answer of ${where} is larger than ${maxBytes} bytes; refusing it`);
-      throw identityError(source, `request to ${where} failed: ${sanitize(err.message)}`, { cause: err, details: { network: f.kind === 'network' || f.kind === 'timeout' } });
-    }
-    const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
-    if (location === null) return res;
-    // Token endpoints are not expected to redirect; only discovery follows redirects.
-    if (!req.followRedirects) throw identityError(source, `request to ${where} failed: unexpected redirect (HTTP ${res.status})`);
-    if (hop >= MAX_REDIRECTS) throw identityError(source, `request to ${where} failed: more than ${MAX_REDIRECTS} redirects`);
-    const next = new URL(location, url);
-    // As fetch does: credentials never follow a redirect to another origin.
-    if (next.origin !== url.origin) {
-      for (const name of Object.keys(headers)) if (CREDENTIAL_HEADERS.has(name.toLowerCase())) delete headers[name];
-    }
-    url = next;
-    if (res.status !== 307 && res.status !== 308) {
-      method = 'GET';
-      body = undefined;
-      delete headers['content-type'];
-    }
+  const where = describeUrl(req.url);
+  let res: HttpResponse;
+  try {
+    res = await exchange({
+      url: req.url, method: req.method ?? 'GET', headers, body, maxBytes, signal: req.signal,
+      timeoutMs: req.timeoutMs, headersTimeoutMs: req.headersTimeoutMs, followRedirects: req.followRedirects,
+    });
+  } catch (err) {
+    if (!(err instanceof ExchangeError)) throw err;
+    const f = err.failure;
+    if (f.kind === 'aborted') throw identityError(source, 'cancelled', { cause: req.signal?.reason });
+    if (f.kind === 'too-large') throw identityError(source, `the answer of ${where} is larger than ${maxBytes} bytes; refusing it`);
+    throw identityError(source, `request to ${where} failed: ${sanitize(err.message)}`, { cause: err, details: { network: f.kind === 'network' || f.kind === 'timeout' } });
   }
+  // Token endpoints are not expected to redirect; only discovery follows redirects.
+  if (res.status >= 300 && res.status < 400 && res.headers.get('location') !== null) {
+    throw identityError(source, `request to ${where} failed: unexpected redirect (HTTP ${res.status})`);
+  }
+  return res;
 }
 
 /** The body as a JSON object, or ERR_IDENTITY. */

@@ -1,17 +1,19 @@
 /**
- * The HTTP side of the TUF client: tuf-js's `Fetcher` over global fetch, with every download
- * bounded in bytes and in time.
+ * The HTTP side of the TUF client: tuf-js's `Fetcher` over the client's one HTTP exchange
+ * (../http-exchange.ts), every download bounded in bytes and in time.
  *
  * tuf-js's own fetcher stops reading at the length limit but leaves the response open, so a
  * mirror that streams without end keeps the socket (and a CLI process) alive until the
- * timeout. Here the body is cancelled the moment it goes over, a declared Content-Length over
- * the limit is refused before reading, and one hard cap applies even when signed metadata
- * declares a larger length (a compromised timestamp or snapshot key could declare anything).
+ * timeout. Here the connection is dropped the moment the body goes over, a declared
+ * Content-Length over the limit is refused before reading, and one hard cap applies even when
+ * signed metadata declares a larger length (a compromised timestamp or snapshot key could
+ * declare anything).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Fetcher } from 'tuf-js';
+import { exchange, ExchangeError } from '../http-exchange.js';
 // Not re-exported from the package root; tuf-js only treats a 403/404 as "no newer root"
 // when it is an instance of this very class.
 import { DownloadError, DownloadHTTPError, DownloadLengthMismatchError } from 'tuf-js/dist/error.js';
@@ -38,44 +40,25 @@ export class BoundedFetcher implements Fetcher {
     const limit = Math.min(maxLength, this.options.maxBytes);
     const where = `GET ${url}`;
     this.#requests += 1;
-    let response: Response;
+    let res;
     try {
-      response = await fetch(url, {
-        headers: { 'user-agent': this.options.userAgent },
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+      res = await exchange({
+        url: new URL(url), headers: { 'user-agent': this.options.userAgent }, timeoutMs: this.options.timeoutMs, maxBytes: limit, followRedirects: true, skipErrorBodies: true,
       });
     } catch (err) {
-      throw new DownloadError(`${where}: ${this.reason(err)}`);
-    }
-    const body = response.body;
-    if (!response.ok || body === null) {
-      await body?.cancel().catch(() => undefined);
-      throw new DownloadHTTPError(`${where}: HTTP ${response.status}`, response.status);
-    }
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (declared > limit) {
-      await body.cancel().catch(() => undefined);
-      throw new DownloadLengthMismatchError(`${where}: ${declared} bytes is over the ${limit}-byte limit`);
-    }
-    const reader: ReadableStreamDefaultReader<Uint8Array> = body.getReader();
-    const chunks: Uint8Array[] = [];
-    let received = 0;
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        received += value.byteLength;
-        if (received > limit) {
-          await reader.cancel().catch(() => undefined);
-          throw new DownloadLengthMismatchError(`${where}: response is over the ${limit}-byte limit`);
-        }
-        chunks.push(value);
+      if (!(err instanceof ExchangeError)) throw new DownloadError(`${where}: ${String(err)}`);
+      const f = err.failure;
+      if (f.kind === 'too-large') {
+        throw new DownloadLengthMismatchError(
+          err.declaredLength === undefined ? `${where}: response is over the ${limit}-byte limit` : `${where}: ${err.declaredLength} bytes is over the ${limit}-byte limit`,
+        );
       }
-    } catch (err) {
-      if (err instanceof DownloadError) throw err;
-      throw new DownloadError(`${where}: ${this.reason(err)}`);
+      if (f.kind === 'timeout') throw new DownloadError(`${where}: timed out after ${this.options.timeoutMs} ms`);
+      // A socket error's own message says which ("connect ECONNREFUSED 127.0.0.1:443").
+      throw new DownloadError(`${where}: ${err.cause instanceof Error && err.cause.message !== '' ? err.cause.message : err.message}`);
     }
-    return Buffer.concat(chunks);
+    if (res.status < 200 || res.status >= 300) throw new DownloadHTTPError(`${where}: HTTP ${res.status}`, res.status);
+    return res.body;
   }
 
   // tuf-js hands targets over as files: it checks the hashes by streaming the file and then
@@ -90,14 +73,5 @@ export class BoundedFetcher implements Fetcher {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }
-
-  private reason(err: unknown): string {
-    if (!(err instanceof Error)) return String(err);
-    if (err.name === 'TimeoutError') return `timed out after ${this.options.timeoutMs} ms`;
-    // undici reports every network failure as TypeError('fetch failed'); the cause says which.
-    const cause: unknown = err.cause;
-    if (cause instanceof Error && cause.message !== '') return cause.message;
-    return err.message;
   }
 }
