@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { EMPTY_ROOT, TileEdge, hashLeaf } from '@sigil/core';
 import { runStorageConformance } from './conformance.js';
 import { SqliteStorage } from './sqlite.js';
@@ -61,4 +62,106 @@ void test('sqlite: the background checkpointer moves committed pages into the da
   assert.equal((await again.listShards())[0]!.size, 1000);
   assert.equal((await again.getEntry(0, 999))!.body.equals(Buffer.alloc(600, 999 % 256)), true);
   await again.close();
+});
+
+/** Rows in each level of the two-level indexes, read through a second connection. */
+function levels(file: string): Record<string, number> {
+  const db = new Database(file, { readonly: true });
+  try {
+    const count = (t: string): number => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+    return Object.fromEntries(['leaf_hash_recent', 'leaf_hash_index', 'search_key_recent', 'search_key_index'].map((t) => [t, count(t)]));
+  } finally {
+    db.close();
+  }
+}
+
+const shard0 = {
+  seq: 0, treeId: 'aa', keyFile: 'k.pem', origin: 'o', signerName: 's', frozen: false, size: 0, root: EMPTY_ROOT, checkpoint: '', lastIntegratedTime: 0, createdAt: 1,
+};
+
+void test('sqlite: new keys go to the recent level, the sweep settles them in slices, and lookups see both levels', async () => {
+  const file = join(root, `sweep${n++}.db`);
+  const s = new SqliteStorage(file, { checkpointIntervalMs: 0 });
+  await s.rotate(undefined, shard0);
+  const edge = TileEdge.empty();
+  const total = 12_000;
+  for (let start = 0; start < total; start += 40) {
+    const entries = Array.from({ length: 40 }, (_, i) => {
+      const body = Buffer.from(`entry ${start + i}`);
+      return { index: start + i, leafHash: hashLeaf(body), body, integratedTime: 1, set: Buffer.alloc(4) };
+    });
+    const tiles = edge.append(entries.map((e) => e.leafHash));
+    await s.appendBatch(0, {
+      entries, indexKeys: entries.map((e) => [`digest:${e.index}`, `parity:${e.index % 2}`]), tiles, size: edge.size, root: edge.root(), checkpoint: 'cp', lastIntegratedTime: 1,
+    });
+  }
+  const l = levels(file);
+  assert.equal(l.leaf_hash_recent! + l.leaf_hash_index!, total, 'every leaf hash is in exactly one level');
+  // A lap of the sweep takes 4,096 entries on a log this small; a key waits half a lap on average.
+  assert.ok(l.leaf_hash_recent! > 1500 && l.leaf_hash_recent! < 3000, `recent level holds ${l.leaf_hash_recent}`);
+  assert.ok(l.leaf_hash_index! > 5000, `settled level holds ${l.leaf_hash_index}`);
+  for (const i of [0, 1, 4567, 11_999]) {
+    assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from(`entry ${i}`))), [{ shardSeq: 0, index: i }]);
+    assert.deepEqual(await s.search([`digest:${i}`], 'or', 10), [{ shardSeq: 0, index: i }]);
+  }
+  assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from('entry 12000'))), []);
+  // One key on 6,000 entries spread over both levels: merged in (shard, idx) order, limit applied.
+  const even = await s.search(['parity:0'], 'or', 5);
+  assert.deepEqual(even.map((r) => r.index), [0, 2, 4, 6, 8]);
+  assert.equal((await s.search(['parity:1'], 'or', 10_000)).length, 6000);
+  await s.close();
+});
+
+void test('sqlite: a leaf hash is indexed by its first 8 bytes and confirmed against the stored leaf', async () => {
+  const file = join(root, `prefix${n++}.db`);
+  const s = new SqliteStorage(file, { checkpointIntervalMs: 0 });
+  await s.rotate(undefined, shard0);
+  const a = Buffer.alloc(32, 7);
+  const b = Buffer.concat([Buffer.alloc(8, 7), Buffer.alloc(24, 9)]); // same 8-byte prefix as a
+  const edge = TileEdge.empty();
+  const entries = [a, b].map((leafHash, index) => ({ index, leafHash, body: Buffer.from(`b${index}`), integratedTime: 1, set: Buffer.alloc(1) }));
+  const tiles = edge.append([a, b]);
+  await s.appendBatch(0, { entries, indexKeys: [[], []], tiles, size: 2, root: edge.root(), checkpoint: 'cp', lastIntegratedTime: 1 });
+  assert.deepEqual(await s.findLeaf(a), [{ shardSeq: 0, index: 0 }]);
+  assert.deepEqual(await s.findLeaf(b), [{ shardSeq: 0, index: 1 }]);
+  assert.deepEqual(await s.findLeaf(Buffer.concat([Buffer.alloc(8, 7), Buffer.alloc(24, 1)])), []);
+  await s.close();
+});
+
+void test('sqlite: a database of the single-index layout (version 0) is rebuilt into the two-level one on open', async () => {
+  const file = join(root, `v0-${n++}.db`);
+  const old = new Database(file);
+  old.exec(`
+    CREATE TABLE shards (seq INTEGER PRIMARY KEY, tree_id TEXT NOT NULL UNIQUE, key_file TEXT NOT NULL, origin TEXT NOT NULL,
+      signer_name TEXT NOT NULL, frozen INTEGER NOT NULL, size INTEGER NOT NULL, root BLOB NOT NULL,
+      checkpoint TEXT NOT NULL, last_time INTEGER NOT NULL, created_at INTEGER NOT NULL);
+    CREATE TABLE leaves (shard INTEGER NOT NULL, idx INTEGER NOT NULL, leaf_hash BLOB NOT NULL, body BLOB NOT NULL,
+      integrated_time INTEGER NOT NULL, sig BLOB NOT NULL, PRIMARY KEY (shard, idx)) WITHOUT ROWID;
+    CREATE INDEX leaves_by_hash ON leaves (leaf_hash);
+    CREATE TABLE search_keys (key TEXT NOT NULL, shard INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (key, shard, idx)) WITHOUT ROWID;
+  `);
+  old.prepare("INSERT INTO shards VALUES (0, 'aa', 'k.pem', 'o', 's', 0, 300, ?, 'cp', 1, 1)").run(Buffer.alloc(32));
+  const leaf = old.prepare('INSERT INTO leaves VALUES (0, ?, ?, ?, 1, ?)');
+  const key = old.prepare('INSERT INTO search_keys VALUES (?, 0, ?)');
+  for (let i = 0; i < 300; i++) {
+    leaf.run(i, hashLeaf(Buffer.from(`old ${i}`)), Buffer.from(`old ${i}`), Buffer.alloc(1));
+    key.run(`sha256:${i}`, i);
+    key.run('pub:one', i);
+  }
+  old.close();
+  const s = new SqliteStorage(file, { checkpointIntervalMs: 0 });
+  assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from('old 123'))), [{ shardSeq: 0, index: 123 }]);
+  assert.deepEqual(await s.search(['sha256:77'], 'or', 10), [{ shardSeq: 0, index: 77 }]);
+  assert.equal((await s.search(['pub:one'], 'or', 1000)).length, 300);
+  await s.close();
+  assert.deepEqual(levels(file), { leaf_hash_recent: 0, leaf_hash_index: 300, search_key_recent: 0, search_key_index: 600 });
+  const check = new Database(file, { readonly: true });
+  assert.equal(check.pragma('user_version', { simple: true }), 2);
+  assert.deepEqual(check.prepare("SELECT name FROM sqlite_master WHERE name IN ('leaves_by_hash', 'search_keys')").all(), []);
+  check.close();
+  // A layout from the future is refused rather than misread.
+  const future = new Database(file);
+  future.pragma('user_version = 3');
+  future.close();
+  assert.throws(() => new SqliteStorage(file, { checkpointIntervalMs: 0 }), /layout version 3/);
 });
