@@ -27,6 +27,8 @@ export interface LogOptions {
   clock?: Clock;
   /** Storage driver; SQLite in the data directory by default. */
   storage?: LogStorage;
+  /** Told about slow one-time work at open (an upgrade of the SQLite layout). */
+  onNotice?: (message: string) => void;
 }
 
 export interface ShardInfo {
@@ -73,7 +75,7 @@ export class TransparencyLog {
       identity = { publicUrl: normalizeUrl(opts.publicUrl ?? 'http://localhost:3000'), createdAt: new Date().toISOString() };
       dir.writeIdentity(identity);
     }
-    const storage = opts.storage ?? new SqliteStorage(dir.dbFile);
+    const storage = opts.storage ?? new SqliteStorage(dir.dbFile, opts.onNotice ? { onUpgrade: opts.onNotice } : {});
     const clock = opts.clock ?? systemClock;
     let records = await storage.listShards();
     if (records.length === 0) {

@@ -16,6 +16,7 @@ export async function logServe(o: Record<string, string | undefined>): Promise<v
     bodyLimit: parseIntOption(o.maxBody, '--max-body', 1024, 1 << 30),
     verifyWorkers: parseIntOption(o.verifyWorkers, '--verify-workers', 0, 64),
     logLevel: o.logLevel ?? 'warn',
+    onNotice: (m) => process.stderr.write(`sigil log: ${m}\n`),
   });
   const info = running.log.info();
   process.stderr.write(`sigil log: serving ${running.url} (public URL ${running.log.publicUrl}), tree ${info.treeID}, ${info.treeSize} entries, data in ${running.log.dir.path}\n`);

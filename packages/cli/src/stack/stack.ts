@@ -41,7 +41,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   // the port must be known before anything starts.
   const port = opts.port === 0 ? await freePort(host) : opts.port;
   const base = (opts.publicUrl ?? `http://${host}:${port}`).replace(/\/+$/, '');
-  const log = await TransparencyLog.open({ dataDir: join(opts.dataDir, 'log'), publicUrl: base, verifyWorkers: 1 });
+  const log = await TransparencyLog.open({ dataDir: join(opts.dataDir, 'log'), publicUrl: base, verifyWorkers: 1, onNotice: (m) => process.stderr.write(`sigil up: log: ${m}\n`) });
   const oidc = await createOidcDev({ baseUrl: base, dataDir: join(opts.dataDir, 'oidc') });
   const ca = await CertificateAuthority.create({
     signer: await fileCaSigner({ dir: join(opts.dataDir, 'ca') }),

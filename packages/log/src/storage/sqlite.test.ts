@@ -149,7 +149,10 @@ void test('sqlite: a database of the single-index layout (version 0) is rebuilt 
     key.run('pub:one', i);
   }
   old.close();
-  const s = new SqliteStorage(file, { checkpointIntervalMs: 0 });
+  const notices: string[] = [];
+  const s = new SqliteStorage(file, { checkpointIntervalMs: 0, onUpgrade: (m) => notices.push(m) });
+  assert.equal(notices.length, 1);
+  assert.match(notices[0]!, /of 300 entries/);
   assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from('old 123'))), [{ shardSeq: 0, index: 123 }]);
   assert.deepEqual(await s.search(['sha256:77'], 'or', 10), [{ shardSeq: 0, index: 77 }]);
   assert.equal((await s.search(['pub:one'], 'or', 1000)).length, 300);
@@ -159,6 +162,9 @@ void test('sqlite: a database of the single-index layout (version 0) is rebuilt 
   assert.equal(check.pragma('user_version', { simple: true }), 2);
   assert.deepEqual(check.prepare("SELECT name FROM sqlite_master WHERE name IN ('leaves_by_hash', 'search_keys')").all(), []);
   check.close();
+  const again = new SqliteStorage(file, { checkpointIntervalMs: 0, onUpgrade: (m) => notices.push(m) });
+  await again.close();
+  assert.equal(notices.length, 1, 'an upgraded database opens without another notice');
   // A layout from the future is refused rather than misread.
   const future = new Database(file);
   future.pragma('user_version = 3');

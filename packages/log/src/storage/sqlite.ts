@@ -38,11 +38,15 @@ const leafKey = (leafHash: Buffer): Buffer => leafHash.subarray(0, 8);
 const searchKey = (key: string): Buffer => createHash('sha256').update(key).digest().subarray(0, 16);
 
 /** Version 0 → 2: the same lookups, rebuilt into the settled levels in key order. */
-function migrate(db: Database.Database): void {
+function migrate(db: Database.Database, onUpgrade: ((message: string) => void) | undefined): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === SCHEMA_VERSION) return;
   if (version !== 0) throw new Error(`log database has layout version ${version}; this Sigil reads version ${SCHEMA_VERSION}`);
   const had = (name: string): boolean => db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(name) !== undefined;
+  if (had('leaves_by_hash')) {
+    const { n } = db.prepare('SELECT count(*) AS n FROM leaves').get() as { n: number };
+    onUpgrade?.(`rebuilding the lookup indexes of ${n.toLocaleString('en-US')} entries into the new layout (once; about 20 s per million entries)…`);
+  }
   db.transaction(() => {
     if (had('leaves_by_hash')) {
       db.exec('INSERT INTO leaf_hash_index SELECT substr(leaf_hash, 1, 8), shard, idx FROM leaves ORDER BY 1, 2, 3; DROP INDEX leaves_by_hash;');
@@ -88,6 +92,8 @@ export interface SqliteOptions {
    * own autocheckpoint as a large backstop. 0: SQLite's in-commit checkpoints every 1,000 pages.
    */
   checkpointIntervalMs?: number;
+  /** Told before a one-time rewrite of an older database layout (seconds per million entries). */
+  onUpgrade?: (message: string) => void;
 }
 
 /** WAL pages after which a commit checkpoints by itself when a background thread also does (80 MB). */
@@ -112,7 +118,7 @@ export class SqliteStorage implements LogStorage {
     this.#db.pragma('cache_size = -65536');
     this.#db.pragma('temp_store = memory');
     this.#db.exec(SCHEMA);
-    migrate(this.#db);
+    migrate(this.#db, opts.onUpgrade);
     const intervalMs = opts.checkpointIntervalMs ?? 200;
     if (intervalMs > 0) {
       this.#db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
