@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SigilError } from '../errors.js';
 import { decodeBase64 } from '../encoding/base64.js';
@@ -602,4 +603,16 @@ void test('tileForNode / nodeFromTile: where each perfect node lives and how it 
   assert.deepEqual(nodeFromTile(tile, 4, 4), mem.node(2, 1));
   assert.deepEqual(nodeFromTile(tile, 0, 8), mem.node(3, 0));
   assert.throws(() => nodeFromTile(tile, 4, 8), RangeError);
+});
+
+void test('hashChildren: SHA-256(0x01 || left || right) for 32-byte nodes and any other length; results stay independent', () => {
+  const spec = (l: Buffer, r: Buffer): Buffer => createHash('sha256').update(Buffer.from([1])).update(l).update(r).digest();
+  const a = randomBytes(32);
+  const b = randomBytes(32);
+  const ab = hashChildren(a, b);
+  const ba = hashChildren(b, a);
+  assert.deepEqual(ab, spec(a, b));
+  assert.deepEqual(ba, spec(b, a), 'a later call does not overwrite an earlier result');
+  assert.deepEqual(hashChildren(a.subarray(0, 31), b), spec(a.subarray(0, 31), b));
+  assert.deepEqual(hashChildren(a, Buffer.concat([b, b])), spec(a, Buffer.concat([b, b])));
 });
