@@ -535,6 +535,50 @@ async function prefill(dataDir, keys, hashes) {
   return { rowsPerSec: (hashes.length * 1000) / ms, storeRowsPerSec: (hashes.length * 1000) / storeMs, ms, root: edge.root() };
 }
 
+/**
+ * The storage's own share of an append, in-process and without HTTP or signing: durable
+ * appendBatch of `batchSize`-entry batches (what 64 clients commit at a time) into each
+ * log, with the background checkpointer running as in the server. Chunks alternate
+ * between the logs so that the VM's drifting speed falls on both alike.
+ */
+async function storageCost(dirs, keys, { batchSize = 25, chunks = 4, batchesPerChunk = 100 } = {}) {
+  const logs = [];
+  for (const dir of dirs) logs.push(await TransparencyLog.open({ dataDir: dir, publicUrl: PUBLIC_URL }));
+  const set = randomBytes(71);
+  const now = Math.floor(Date.now() / 1000);
+  const perEntryUs = dirs.map(() => []);
+  const batchMs = dirs.map(() => []);
+  for (let c = 0; c < chunks; c++) {
+    for (const [j, l] of logs.entries()) {
+      const shard = l.active;
+      const batches = [];
+      for (let b = 0; b < batchesPerChunk; b++) {
+        const entries = [];
+        const indexKeys = [];
+        for (let i = 0; i < batchSize; i++) {
+          const index = shard.edge.size + i;
+          const value = randomBytes(32).toString('hex');
+          const body = prefillBody(keys, index, value);
+          entries.push({ index, leafHash: hashLeaf(body), body, integratedTime: now, set });
+          indexKeys.push([keys[index % keys.length].keyHash, `sha256:${value}`]);
+        }
+        const tiles = shard.edge.append(entries.map((e) => e.leafHash));
+        const root = shard.edge.root();
+        batches.push({ entries, indexKeys, tiles, size: shard.edge.size, root, checkpoint: shard.signCheckpoint(shard.edge.size, root), lastIntegratedTime: now });
+      }
+      const t = performance.now();
+      for (const batch of batches) {
+        const s = performance.now();
+        await l.storage.appendBatch(shard.record.seq, batch);
+        batchMs[j].push(performance.now() - s);
+      }
+      perEntryUs[j].push(((performance.now() - t) * 1000) / (batchesPerChunk * batchSize));
+    }
+  }
+  for (const l of logs) await l.close();
+  return dirs.map((_, j) => ({ perEntryUs: median(perEntryUs[j]), chunks: perEntryUs[j], ...stats(batchMs[j]) }));
+}
+
 // ---------------------------------------------------------------------------------------
 // 3. inclusion proofs
 
@@ -691,6 +735,12 @@ async function main() {
   }
   for (const b of bigRuns) results.appends.push({ concurrency: 64, workers: bigWorkers, tree: N, ...b });
 
+  log('storage alone: appendBatch of 25 entries, empty log and the big one, alternating…');
+  const smallDir = join(scratch, 'storage-empty');
+  const [onEmpty, onBig] = await storageCost([smallDir, bigDir], keys);
+  results.storage = { empty: onEmpty, big: onBig };
+  rmSync(smallDir, { recursive: true, force: true });
+
   results.machine.loadavgEnd = loadavg();
   results.totalMs = performance.now() - T0;
   report(results);
@@ -761,6 +811,9 @@ function report(r) {
         [`TransparencyLog.open alone at ${N}, in-process (median of ${r.openMs.all.length})`, fmt.ms(r.openMs.median), '', ''],
         [`root of ${N} leaves: rootFromLeafHashes`, fmt.ms(r.rootFromLeavesMs), '', ''],
         [`root of ${N} leaves: TileEdge.append + root()`, fmt.ms(r.tileEdgeMs), '', ''],
+        [`storage alone, durable appendBatch of 25 (in-process): per entry, empty log / ${N}`, `${fmt.us(r.storage.empty.perEntryUs)} / ${fmt.us(r.storage.big.perEntryUs)}`, '≈ equal', ok(r.storage.big.perEntryUs <= r.storage.empty.perEntryUs / 0.85)],
+        ['  per batch p50 / p99, empty log', `${fmt.ms(r.storage.empty.p50)} / ${fmt.ms(r.storage.empty.p99)}`, '', ''],
+        [`  per batch p50 / p99, ${N}`, `${fmt.ms(r.storage.big.p50)} / ${fmt.ms(r.storage.big.p99)}`, '', ''],
         [`pre-fill ${N} leaves (batches of ${fmt.int(r.cfg.prefillBatch)}, with tiles + signed checkpoint)`, `${fmt.int(r.prefill.rowsPerSec)} rows/s`, '', ''],
         ['  appendBatch alone', `${fmt.int(r.prefill.storeRowsPerSec)} rows/s`, '', ''],
       ],
