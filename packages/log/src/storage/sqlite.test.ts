@@ -64,12 +64,13 @@ void test('sqlite: the background checkpointer moves committed pages into the da
   await again.close();
 });
 
-/** Rows in each level of the two-level indexes, read through a second connection. */
-function levels(file: string): Record<string, number> {
+/** Rows in the settled indexes, and where a reopen starts reading entries back, through a second connection. */
+function settledState(file: string): { leaf: number; search: number; from: [number, number] } {
   const db = new Database(file, { readonly: true });
   try {
     const count = (t: string): number => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
-    return Object.fromEntries(['leaf_hash_recent', 'leaf_hash_index', 'search_key_recent', 'search_key_index'].map((t) => [t, count(t)]));
+    const st = db.prepare('SELECT shard, idx FROM index_state').get() as { shard: number; idx: number };
+    return { leaf: count('leaf_hash_index'), search: count('search_key_index'), from: [st.shard, st.idx] };
   } finally {
     db.close();
   }
@@ -79,37 +80,51 @@ const shard0 = {
   seq: 0, treeId: 'aa', keyFile: 'k.pem', origin: 'o', signerName: 's', frozen: false, size: 0, root: EMPTY_ROOT, checkpoint: '', lastIntegratedTime: 0, createdAt: 1,
 };
 
-void test('sqlite: new keys go to the recent level, the sweep settles them in slices, and lookups see both levels', async () => {
+void test('sqlite: new keys wait in memory, the sweep settles them in slices, lookups see both levels; a crash reads them back, a close settles them', async () => {
   const file = join(root, `sweep${n++}.db`);
-  const s = new SqliteStorage(file, { checkpointIntervalMs: 0 });
-  await s.rotate(undefined, shard0);
+  const first = new SqliteStorage(file, { checkpointIntervalMs: 0 });
+  await first.rotate(undefined, shard0);
   const edge = TileEdge.empty();
-  const total = 12_000;
-  for (let start = 0; start < total; start += 40) {
-    const entries = Array.from({ length: 40 }, (_, i) => {
-      const body = Buffer.from(`entry ${start + i}`);
-      return { index: start + i, leafHash: hashLeaf(body), body, integratedTime: 1, set: Buffer.alloc(4) };
-    });
-    const tiles = edge.append(entries.map((e) => e.leafHash));
-    await s.appendBatch(0, {
-      entries, indexKeys: entries.map((e) => [`digest:${e.index}`, `parity:${e.index % 2}`]), tiles, size: edge.size, root: edge.root(), checkpoint: 'cp', lastIntegratedTime: 1,
-    });
-  }
-  const l = levels(file);
-  assert.equal(l.leaf_hash_recent! + l.leaf_hash_index!, total, 'every leaf hash is in exactly one level');
-  // A lap of the sweep takes 4,096 entries on a log this small; a key waits half a lap on average.
-  assert.ok(l.leaf_hash_recent! > 1500 && l.leaf_hash_recent! < 3000, `recent level holds ${l.leaf_hash_recent}`);
-  assert.ok(l.leaf_hash_index! > 5000, `settled level holds ${l.leaf_hash_index}`);
-  for (const i of [0, 1, 4567, 11_999]) {
-    assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from(`entry ${i}`))), [{ shardSeq: 0, index: i }]);
-    assert.deepEqual(await s.search([`digest:${i}`], 'or', 10), [{ shardSeq: 0, index: i }]);
-  }
-  assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from('entry 12000'))), []);
-  // One key on 6,000 entries spread over both levels: merged in (shard, idx) order, limit applied.
-  const even = await s.search(['parity:0'], 'or', 5);
-  assert.deepEqual(even.map((r) => r.index), [0, 2, 4, 6, 8]);
-  assert.equal((await s.search(['parity:1'], 'or', 10_000)).length, 6000);
-  await s.close();
+  const append = async (s: SqliteStorage, from: number, to: number, hot: string): Promise<void> => {
+    for (let start = from; start < to; start += 40) {
+      const entries = Array.from({ length: 40 }, (_, i) => {
+        const body = Buffer.from(`entry ${start + i}`);
+        return { index: start + i, leafHash: hashLeaf(body), body, integratedTime: 1, set: Buffer.alloc(4) };
+      });
+      const tiles = edge.append(entries.map((e) => e.leafHash));
+      await s.appendBatch(0, {
+        entries, indexKeys: entries.map((e) => [`digest:${e.index}`, `${hot}:${e.index % 2}`]), tiles, size: edge.size, root: edge.root(), checkpoint: 'cp', lastIntegratedTime: 1,
+      });
+    }
+  };
+  const lookups = async (s: SqliteStorage, label: string, upTo: number): Promise<void> => {
+    for (const i of [0, 1, 4567, upTo - 41, upTo - 1]) {
+      assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from(`entry ${i}`))), [{ shardSeq: 0, index: i }], `${label}: leaf ${i}`);
+      assert.deepEqual(await s.search([`digest:${i}`], 'or', 10), [{ shardSeq: 0, index: i }], `${label}: key of ${i}`);
+    }
+    assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from(`entry ${upTo}`))), [], `${label}: no such leaf`);
+    // One key on half the entries (settled a few hundred per commit), spread over both levels:
+    // merged in (shard, idx) order, limit applied.
+    assert.deepEqual((await s.search(['parity:0'], 'or', 5)).map((r) => r.index), [0, 2, 4, 6, 8], label);
+    assert.equal((await s.search(['parity:1'], 'or', 100_000)).length, 6000, label);
+  };
+  await append(first, 0, 12_000, 'parity');
+  const st = settledState(file);
+  // A lap of the sweep takes 4,096 entries on a log this small; a key waits about half a lap.
+  assert.ok(st.leaf > 12_000 - 3500 && st.leaf < 12_000 - 1000, `settled leaf keys: ${st.leaf}`);
+  assert.ok(st.from[1] > 12_000 - 8000 && st.from[1] < 12_000, `a reopen reads back from entry ${st.from[1]}`);
+  await lookups(first, 'first', 12_000);
+  // What a restart after a crash sees: the file as the first store left it, nothing settled at close.
+  const restarted = new SqliteStorage(file, { checkpointIntervalMs: 0 });
+  await lookups(restarted, 'read back after a crash', 12_000);
+  await first.close();
+  await append(restarted, 12_000, 20_000, 'other');
+  await lookups(restarted, 'appending after the restart', 20_000);
+  await restarted.close();
+  assert.deepEqual(settledState(file), { leaf: 20_000, search: 40_000, from: [0, 20_000] }, 'a clean close settles every key');
+  const reopened = new SqliteStorage(file, { checkpointIntervalMs: 0 });
+  await lookups(reopened, 'after a clean close', 20_000);
+  await reopened.close();
 });
 
 void test('sqlite: a leaf hash is indexed by its first 8 bytes and confirmed against the stored leaf', async () => {
@@ -157,7 +172,7 @@ void test('sqlite: a database of the single-index layout (version 0) is rebuilt 
   assert.deepEqual(await s.search(['sha256:77'], 'or', 10), [{ shardSeq: 0, index: 77 }]);
   assert.equal((await s.search(['pub:one'], 'or', 1000)).length, 300);
   await s.close();
-  assert.deepEqual(levels(file), { leaf_hash_recent: 0, leaf_hash_index: 300, search_key_recent: 0, search_key_index: 600 });
+  assert.deepEqual(settledState(file), { leaf: 300, search: 600, from: [0, 300] });
   const check = new Database(file, { readonly: true });
   assert.equal(check.pragma('user_version', { simple: true }), 2);
   assert.deepEqual(check.prepare("SELECT name FROM sqlite_master WHERE name IN ('leaves_by_hash', 'search_keys')").all(), []);

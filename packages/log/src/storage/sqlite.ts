@@ -2,13 +2,15 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { TileId } from '@sigil/core';
-import { type KeyRange, sweepAfter } from './index-sweep.js';
+import { KEY_SPACE, sweepAfter } from './index-sweep.js';
+import { RecentKeys, type RecentEntry, type Ref } from './recent-keys.js';
 import type { EntryRef, LogStorage, SequencedBatch, ShardRecord, StoredEntry } from './storage.js';
 
-// Lookups by leaf hash and by search key go through two-level indexes (index-sweep.ts):
-// *_recent takes each new key, *_index the keys settled in key order. Leaf hashes are
-// indexed by their first 8 bytes (a hit is confirmed against the leaf row); search keys by
-// the first 16 bytes of their SHA-256, which makes every key the same width and uniform.
+// Lookups by leaf hash and by search key use two-level indexes (index-sweep.ts): the recent
+// level is in memory (recent-keys.ts) and durable through `leaves.keys` and `index_state`;
+// *_index is the settled level, filled in key order. Leaf hashes are indexed by their first
+// 8 bytes (a hit is confirmed against the leaf row); search keys by the first 16 bytes of
+// their SHA-256, which makes every key the same width and uniform over the key space.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS shards (
   seq INTEGER PRIMARY KEY, tree_id TEXT NOT NULL UNIQUE, key_file TEXT NOT NULL, origin TEXT NOT NULL,
@@ -17,7 +19,7 @@ CREATE TABLE IF NOT EXISTS shards (
 );
 CREATE TABLE IF NOT EXISTS leaves (
   shard INTEGER NOT NULL, idx INTEGER NOT NULL, leaf_hash BLOB NOT NULL, body BLOB NOT NULL,
-  integrated_time INTEGER NOT NULL, sig BLOB NOT NULL, PRIMARY KEY (shard, idx)
+  integrated_time INTEGER NOT NULL, sig BLOB NOT NULL, keys BLOB NOT NULL DEFAULT x'', PRIMARY KEY (shard, idx)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tiles (
   shard INTEGER NOT NULL, level INTEGER NOT NULL, idx INTEGER NOT NULL, data BLOB NOT NULL,
@@ -26,16 +28,22 @@ CREATE TABLE IF NOT EXISTS tiles (
 CREATE TABLE IF NOT EXISTS checkpoints (
   shard INTEGER NOT NULL, size INTEGER NOT NULL, note TEXT NOT NULL, PRIMARY KEY (shard, size)
 ) WITHOUT ROWID;
-${['leaf_hash_recent', 'leaf_hash_index', 'search_key_recent', 'search_key_index'].map((t) => `
-CREATE TABLE IF NOT EXISTS ${t} (
+CREATE TABLE IF NOT EXISTS leaf_hash_index (
   k BLOB NOT NULL, shard INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (k, shard, idx)
-) WITHOUT ROWID;`).join('')}
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_key_index (
+  k BLOB NOT NULL, shard INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (k, shard, idx)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS index_state (
+  id INTEGER PRIMARY KEY CHECK (id = 0), cursor INTEGER NOT NULL, shard INTEGER NOT NULL, idx INTEGER NOT NULL
+);
 `;
 /** PRAGMA user_version of this layout. 0 was a single-level index (leaves_by_hash, search_keys). */
 const SCHEMA_VERSION = 2;
+const SEARCH_KEY_BYTES = 16;
 
 const leafKey = (leafHash: Buffer): Buffer => leafHash.subarray(0, 8);
-const searchKey = (key: string): Buffer => createHash('sha256').update(key).digest().subarray(0, 16);
+const searchKey = (key: string): Buffer => createHash('sha256').update(key).digest().subarray(0, SEARCH_KEY_BYTES);
 
 /** Version 0 → 2: the same lookups, rebuilt into the settled levels in key order. */
 function migrate(db: Database.Database, onUpgrade: ((message: string) => void) | undefined): void {
@@ -48,6 +56,9 @@ function migrate(db: Database.Database, onUpgrade: ((message: string) => void) |
     onUpgrade?.(`rebuilding the lookup indexes of ${n.toLocaleString('en-US')} entries into the new layout (once; about 20 s per million entries)…`);
   }
   db.transaction(() => {
+    if (!(db.pragma('table_info(leaves)') as Array<{ name: string }>).some((c) => c.name === 'keys')) {
+      db.exec("ALTER TABLE leaves ADD COLUMN keys BLOB NOT NULL DEFAULT x''");
+    }
     if (had('leaves_by_hash')) {
       db.exec('INSERT INTO leaf_hash_index SELECT substr(leaf_hash, 1, 8), shard, idx FROM leaves ORDER BY 1, 2, 3; DROP INDEX leaves_by_hash;');
     }
@@ -55,6 +66,9 @@ function migrate(db: Database.Database, onUpgrade: ((message: string) => void) |
       db.function('sigil_search_key', { deterministic: true }, (k: unknown) => searchKey(String(k)));
       db.exec('INSERT OR IGNORE INTO search_key_index SELECT sigil_search_key(key), shard, idx FROM search_keys ORDER BY 1, 2, 3; DROP TABLE search_keys;');
     }
+    // Everything is settled: a reopen has nothing to read back into the recent level.
+    db.exec(`INSERT OR IGNORE INTO index_state
+      SELECT 0, 0, coalesce(max(seq), 0), coalesce((SELECT size FROM shards ORDER BY seq DESC LIMIT 1), 0) FROM shards`);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
 }
@@ -77,6 +91,25 @@ function settle<T>(work: () => T): Promise<T> {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
+
+/** Refs of both levels in (shard, idx) order, each once (an entry can be in both after a reopen). */
+function merged(recent: readonly Ref[], settled: readonly Ref[], limit = Infinity): Ref[] {
+  if (recent.length === 0) return settled.slice(0, limit);
+  const seen = new Set<string>();
+  return [...settled, ...recent]
+    .filter((r) => {
+      const id = `${r.shard}:${r.idx}`;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    })
+    .sort((a, b) => a.shard - b.shard || a.idx - b.idx)
+    .slice(0, limit);
+}
+
+/** Keys settled per entry appended, at most (plus SETTLE_EXTRA per commit); an entry adds about 3. */
+const SETTLE_PER_ENTRY = 6;
+const SETTLE_EXTRA = 64;
 
 const toEntry = (r: LeafRow): StoredEntry => ({ index: r.idx, leafHash: r.leaf_hash, body: r.body, integratedTime: r.integrated_time, set: r.sig });
 
@@ -103,10 +136,11 @@ export class SqliteStorage implements LogStorage {
   readonly #db: Database.Database;
   readonly #stmt;
   readonly #checkpointer: Worker | undefined;
-  /** Where the index sweep goes on next; where it restarts after a reopen does not matter. */
-  #sweepCursor = 0n;
+  /** Where the index sweep goes on next (also in index_state). */
+  #sweepCursor = 0;
   /** Entries in the indexes (all shards), read once at the first append. */
   #indexed: number | undefined;
+  readonly #recent = new RecentKeys();
 
   constructor(file: string, opts: SqliteOptions = {}) {
     this.#db = new Database(file);
@@ -136,30 +170,45 @@ export class SqliteStorage implements LogStorage {
       insertShard: db.prepare('INSERT INTO shards VALUES (@seq, @treeId, @keyFile, @origin, @signerName, 0, @size, @root, @checkpoint, @lastIntegratedTime, @createdAt)'),
       freeze: db.prepare('UPDATE shards SET frozen = 1, checkpoint = ? WHERE seq = ? AND frozen = 0'),
       updateShard: db.prepare('UPDATE shards SET size = ?, root = ?, checkpoint = ?, last_time = ? WHERE seq = ?'),
-      insertLeaf: db.prepare('INSERT INTO leaves VALUES (?, ?, ?, ?, ?, ?)'),
-      insertLeafKey: db.prepare('INSERT INTO leaf_hash_recent VALUES (?, ?, ?)'),
-      insertSearchKey: db.prepare('INSERT OR IGNORE INTO search_key_recent VALUES (?, ?, ?)'),
-      settle: ['leaf_hash', 'search_key'].map((t) => ({
-        range: db.prepare(`INSERT OR IGNORE INTO ${t}_index SELECT * FROM ${t}_recent WHERE k >= ? AND k < ?`),
-        tail: db.prepare(`INSERT OR IGNORE INTO ${t}_index SELECT * FROM ${t}_recent WHERE k >= ?`),
-        dropRange: db.prepare(`DELETE FROM ${t}_recent WHERE k >= ? AND k < ?`),
-        dropTail: db.prepare(`DELETE FROM ${t}_recent WHERE k >= ?`),
-      })),
+      insertLeaf: db.prepare('INSERT INTO leaves VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      // Idempotent: after a reopen, keys already settled may be read back as recent ones.
+      settleLeaf: db.prepare('INSERT OR IGNORE INTO leaf_hash_index VALUES (?, ?, ?)'),
+      settleSearch: db.prepare('INSERT OR IGNORE INTO search_key_index VALUES (?, ?, ?)'),
+      saveState: db.prepare('UPDATE index_state SET cursor = ?, shard = ?, idx = ? WHERE id = 0'),
+      lastShard: db.prepare<[], { seq: number; size: number }>('SELECT seq, size FROM shards ORDER BY seq DESC LIMIT 1'),
+      state: db.prepare<[], { cursor: number; shard: number; idx: number }>('SELECT cursor, shard, idx FROM index_state WHERE id = 0'),
+      unsettled: db.prepare<[number, number], { shard: number; idx: number; leaf_hash: Buffer; keys: Buffer }>(
+        'SELECT shard, idx, leaf_hash, keys FROM leaves WHERE (shard, idx) >= (?, ?) ORDER BY shard, idx',
+      ),
       indexed: db.prepare<[], { n: number }>('SELECT coalesce(sum(size), 0) AS n FROM shards'),
       upsertTile: db.prepare('INSERT INTO tiles VALUES (?, ?, ?, ?) ON CONFLICT (shard, level, idx) DO UPDATE SET data = excluded.data'),
       insertCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)'),
       tile: db.prepare<[number, number, number], { data: Buffer }>('SELECT data FROM tiles WHERE shard = ? AND level = ? AND idx = ?'),
       entry: db.prepare<[number, number], LeafRow>('SELECT idx, leaf_hash, body, integrated_time, sig FROM leaves WHERE shard = ? AND idx = ?'),
       entries: db.prepare<[number, number, number], LeafRow>('SELECT idx, leaf_hash, body, integrated_time, sig FROM leaves WHERE shard = ? AND idx >= ? AND idx < ? ORDER BY idx'),
-      byHash: db.prepare<{ k: Buffer; h: Buffer }, { shard: number; idx: number }>(['recent', 'index'].map((level) => `
-        SELECT l.shard, l.idx FROM leaf_hash_${level} x JOIN leaves l ON l.shard = x.shard AND l.idx = x.idx
-        WHERE x.k = @k AND l.leaf_hash = @h`).join(' UNION ALL ') + ' ORDER BY 1, 2'),
-      // Both levels are in (shard, idx) order under one key: SQLite merges them, sorting nothing.
-      byKey: db.prepare<{ k: Buffer; n: number }, { shard: number; idx: number }>(
-        'SELECT shard, idx FROM search_key_recent WHERE k = @k UNION ALL SELECT shard, idx FROM search_key_index WHERE k = @k ORDER BY shard, idx LIMIT @n',
-      ),
+      byHash: db.prepare<{ k: Buffer; h: Buffer }, Ref>(`
+        SELECT l.shard, l.idx FROM leaf_hash_index x JOIN leaves l ON l.shard = x.shard AND l.idx = x.idx
+        WHERE x.k = @k AND l.leaf_hash = @h`),
+      byKey: db.prepare<[Buffer, number], Ref>('SELECT shard, idx FROM search_key_index WHERE k = ? ORDER BY shard, idx LIMIT ?'),
       checkpoint: db.prepare<[number, number], { note: string }>('SELECT note FROM checkpoints WHERE shard = ? AND size = ?'),
     };
+    this.#loadRecent();
+  }
+
+  /** Read back the entries that may have keys not yet settled (about one lap of the sweep at most). */
+  #loadRecent(): void {
+    const state = this.#stmt.state.get()!; // migrate() writes it
+    this.#sweepCursor = state.cursor;
+    let chunk: RecentEntry[] = [];
+    for (const r of this.#stmt.unsettled.iterate(state.shard, state.idx)) {
+      if (chunk.length > 0 && chunk[0]!.shard !== r.shard) {
+        this.#recent.add(chunk);
+        chunk = [];
+      }
+      const searchKeys = Array.from({ length: r.keys.length / SEARCH_KEY_BYTES }, (_, i) => r.keys.subarray(i * SEARCH_KEY_BYTES, (i + 1) * SEARCH_KEY_BYTES));
+      chunk.push({ shard: r.shard, idx: r.idx, leafHash: r.leaf_hash, searchKeys });
+    }
+    this.#recent.add(chunk);
   }
 
   listShards(): Promise<ShardRecord[]> {
@@ -178,43 +227,63 @@ export class SqliteStorage implements LogStorage {
 
   appendBatch(seq: number, batch: SequencedBatch): Promise<void> {
     const s = this.#stmt;
-    const indexed = (this.#indexed ??= s.indexed.get()!.n) + batch.entries.length;
-    const sweep = sweepAfter(this.#sweepCursor, batch.entries.length, indexed);
+    const n = batch.entries.length;
+    const first = batch.entries[0]?.index ?? batch.size;
+    const indexed = (this.#indexed ??= s.indexed.get()!.n) + n;
+    const fresh: RecentEntry[] = batch.entries.map((e, i) => ({
+      shard: seq, idx: e.index, leafHash: e.leafHash, searchKeys: [...new Set(batch.indexKeys[i] ?? [])].map(searchKey),
+    }));
+    const sweep = sweepAfter(this.#sweepCursor, n, indexed);
+    // A commit as long as a lap (a bulk load, a small log) settles everything, its own keys too.
+    // Otherwise at most SETTLE_PER_ENTRY per entry: one signer's key shared by thousands of
+    // entries is settled over several commits instead of stalling one.
+    const taken = this.#recent.take(sweep.ranges, sweep.whole ? Infinity : SETTLE_PER_ENTRY * n + SETTLE_EXTRA);
+    const settling = sweep.whole ? [...taken.keys, ...RecentKeys.of(fresh).take(sweep.ranges).keys] : taken.keys;
+    settling.sort((a, b) => (a.kind === b.kind ? Buffer.compare(a.key, b.key) : a.kind === 'leaf' ? -1 : 1));
+    const cursor = taken.leftAt ?? sweep.cursor;
+    // Where a reopen must start reading back (conservative by one commit).
+    const oldest = sweep.whole ? { shard: seq, idx: batch.size } : this.#recent.oldest ?? { shard: seq, idx: first };
     return settle(() => {
       this.#db.transaction(() => {
         const cur = s.shardSize.get(seq);
-        const first = batch.entries[0]?.index ?? batch.size;
         if (!cur || cur.frozen === 1) throw new Error(`shard ${seq} is not writable`);
-        if (cur.size !== first || first + batch.entries.length !== batch.size) {
+        if (cur.size !== first || first + n !== batch.size) {
           throw new Error(`append at ${first} does not extend shard ${seq} of size ${cur.size}`);
         }
         batch.entries.forEach((e, i) => {
-          s.insertLeaf.run(seq, e.index, e.leafHash, e.body, e.integratedTime, e.set);
-          s.insertLeafKey.run(leafKey(e.leafHash), seq, e.index);
-          for (const k of batch.indexKeys[i] ?? []) s.insertSearchKey.run(searchKey(k), seq, e.index);
+          s.insertLeaf.run(seq, e.index, e.leafHash, e.body, e.integratedTime, e.set, Buffer.concat(fresh[i]!.searchKeys));
         });
-        this.#settleKeys(sweep.ranges);
+        for (const k of settling) (k.kind === 'leaf' ? s.settleLeaf : s.settleSearch).run(k.key, k.shard, k.idx);
+        s.saveState.run(cursor, oldest.shard, oldest.idx);
         for (const t of batch.tiles) s.upsertTile.run(seq, t.level, t.index, t.data);
         s.insertCheckpoint.run(seq, batch.size, batch.checkpoint);
         s.updateShard.run(batch.size, batch.root, batch.checkpoint, batch.lastIntegratedTime, seq);
       })();
+      // Only what committed changes the recent level.
+      this.#recent.settled(taken.keys);
+      if (!sweep.whole) this.#recent.add(fresh);
       this.#indexed = indexed;
-      this.#sweepCursor = sweep.cursor;
+      this.#sweepCursor = cursor;
     });
   }
 
-  /** Moves slices of the key space from the recent levels to the settled ones (inside the caller's transaction). */
-  #settleKeys(ranges: readonly KeyRange[]): void {
-    for (const level of this.#stmt.settle) {
-      for (const r of ranges) {
-        if (r.to) {
-          level.range.run(r.from, r.to);
-          level.dropRange.run(r.from, r.to);
-        } else {
-          level.tail.run(r.from);
-          level.dropTail.run(r.from);
-        }
-      }
+  /**
+   * Settle every waiting key, so that the next open has nothing to read back (a clean
+   * restart stays fast). Best effort: if it fails, the next open reads them back instead.
+   */
+  #settleAll(): void {
+    if (!this.#db.open || this.#recent.size === 0) return;
+    const keys = this.#recent.take([[0, KEY_SPACE]]).keys;
+    keys.sort((a, b) => (a.kind === b.kind ? Buffer.compare(a.key, b.key) : a.kind === 'leaf' ? -1 : 1));
+    try {
+      this.#db.transaction(() => {
+        for (const k of keys) (k.kind === 'leaf' ? this.#stmt.settleLeaf : this.#stmt.settleSearch).run(k.key, k.shard, k.idx);
+        const last = this.#stmt.lastShard.get();
+        this.#stmt.saveState.run(this.#sweepCursor, last?.seq ?? 0, last?.size ?? 0);
+      })();
+      this.#recent.settled(keys);
+    } catch {
+      // Left waiting: the next open reads them back from the leaf rows.
     }
   }
 
@@ -234,7 +303,10 @@ export class SqliteStorage implements LogStorage {
   }
 
   findLeaf(leafHash: Buffer, seq?: number): Promise<EntryRef[]> {
-    return settle(() => this.#stmt.byHash.all({ k: leafKey(leafHash), h: leafHash }).filter((r) => seq === undefined || r.shard === seq).map((r) => ({ shardSeq: r.shard, index: r.idx })));
+    return settle(() => {
+      const refs = merged(this.#recent.findLeaf(leafHash), this.#stmt.byHash.all({ k: leafKey(leafHash), h: leafHash }));
+      return refs.filter((r) => seq === undefined || r.shard === seq).map((r) => ({ shardSeq: r.shard, index: r.idx }));
+    });
   }
 
   search(keys: readonly string[], operator: 'and' | 'or', limit: number): Promise<EntryRef[]> {
@@ -242,7 +314,10 @@ export class SqliteStorage implements LogStorage {
   }
 
   #search(keys: readonly string[], operator: 'and' | 'or', limit: number): EntryRef[] {
-    const sets = keys.map((k) => this.#stmt.byKey.all({ k: searchKey(k), n: limit * 10 }).map((r) => `${r.shard}:${r.idx}`));
+    const sets = keys.map((k) => {
+      const id = searchKey(k);
+      return merged(this.#recent.findSearch(id), this.#stmt.byKey.all(id, limit * 10), limit * 10).map((r) => `${r.shard}:${r.idx}`);
+    });
     let result: string[];
     if (operator === 'and') {
       const [first, ...rest] = sets;
@@ -261,6 +336,7 @@ export class SqliteStorage implements LogStorage {
   }
 
   async close(): Promise<void> {
+    this.#settleAll();
     const w = this.#checkpointer;
     if (w) {
       // Its connection closes first, so that closing ours (the last) checkpoints and removes the WAL.
