@@ -16,6 +16,8 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import {
   TileEdge, decodeBase64, decodeHex, describePublicKey, expandTile, hashLeaf, rootFromLeafHashes, verifyDigestSignature, verifyInclusion,
 } from '@sigil/core';
@@ -56,6 +58,8 @@ const TARGET = { appendsPerSec: 3000, p99Ms: 100, proofP50Ms: 2, restartMs: 1000
 // ---------------------------------------------------------------------------------------
 // small utilities
 
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc');
 const log = (msg) => process.stderr.write(`[bench ${((performance.now() - T0) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
 const T0 = performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -386,6 +390,9 @@ class RawConnection {
  * the pool runs out, whichever comes first. CPU of both processes is sampled at the window edges.
  */
 async function appendRun({ server, pool, concurrency, label }) {
+  // Start each window with a collected heap: the load generator shares the 2 cores, and the
+  // 1M pre-fill's garbage would otherwise be collected during the big tree's rounds.
+  collectGarbage();
   const target = new URL(server.url);
   const n = pool.length;
   const start = new Float64Array(n);
