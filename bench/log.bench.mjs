@@ -646,8 +646,8 @@ async function main() {
   const plan = [
     { concurrency: 1, workers: WORKERS_64[0] },
     { concurrency: 16, workers: WORKERS_64[0] },
-    ...WORKERS_64.map((w) => ({ concurrency: 64, workers: w })),
-    ...Array.from({ length: ROUNDS_64 - 1 }, () => ({ concurrency: 64, workers: WORKERS_64[0] })),
+    // The headline 64-client rounds with WORKERS_64[0] run later, alternating with the big tree's.
+    ...WORKERS_64.slice(1).map((w) => ({ concurrency: 64, workers: w })),
   ];
   if (CFG.whatIf) plan.push({ concurrency: 64, workers: WORKERS_64[0], whatIfYield: true });
   results.appends = [];
@@ -731,16 +731,26 @@ async function main() {
   results.proofSeq = await proofRun({ server, size: N, count: CFG.proofGets, concurrency: 1 });
   results.proof16 = await proofRun({ server, size: N, count: CFG.proofGets, concurrency: 16 });
 
-  log(`appends: 64 clients, verifyWorkers ${bigWorkers}, ${N.toLocaleString('en-US')}-entry tree…`);
-  const bigRuns = [];
+  await stopServer(server);
+
+  // The headline rounds: 64 clients on a new, empty log and on the big tree, alternating, so
+  // that the VM's drifting speed falls on both alike.
   for (let i = 0; i < ROUNDS_64; i++) {
-    // Each round appends its own slice of the pool: entries must be new to the tree.
+    const dir = join(scratch, `empty-64-${i}`);
+    const small = await startServer(dir, bigWorkers);
+    log(`appends: 64 clients, verifyWorkers ${bigWorkers}, empty tree (round ${i + 1} of ${ROUNDS_64})…`);
+    const r = await appendRun({ server: small, pool, concurrency: 64, label: `c64-w${bigWorkers}-empty-${i}` });
+    const trace = await stopServer(small);
+    rmSync(dir, { recursive: true, force: true });
+    results.appends.push({ concurrency: 64, workers: bigWorkers, tree: 0, ...r, trace, startupMs: small.startupMs, bootMs: small.info.sinceStartMs - small.info.openMs });
+
+    // Each round on the big tree appends its own slice of the pool: entries must be new to it.
     const slice = pool.slice(Math.floor((i * pool.length) / ROUNDS_64), Math.floor(((i + 1) * pool.length) / ROUNDS_64));
-    if (i > 0) server = await startServer(bigDir, bigWorkers);
-    bigRuns.push({ ...(await appendRun({ server, pool: slice, concurrency: 64, label: `c64-w${bigWorkers}-big-${i}` })), trace: undefined });
-    bigRuns.at(-1).trace = await stopServer(server);
+    server = await startServer(bigDir, bigWorkers);
+    log(`appends: 64 clients, verifyWorkers ${bigWorkers}, ${N.toLocaleString('en-US')}-entry tree (round ${i + 1} of ${ROUNDS_64})…`);
+    const b = await appendRun({ server, pool: slice, concurrency: 64, label: `c64-w${bigWorkers}-big-${i}` });
+    results.appends.push({ concurrency: 64, workers: bigWorkers, tree: N, ...b, trace: await stopServer(server) });
   }
-  for (const b of bigRuns) results.appends.push({ concurrency: 64, workers: bigWorkers, tree: N, ...b });
 
   log('storage alone: appendBatch of 25 entries, empty log and the big one, alternating…');
   const smallDir = join(scratch, 'storage-empty');
