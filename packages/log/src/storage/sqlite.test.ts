@@ -186,3 +186,33 @@ void test('sqlite: a database of the single-index layout (version 0) is rebuilt 
   future.close();
   assert.throws(() => new SqliteStorage(file, { checkpointIntervalMs: 0 }), /layout version 3/);
 });
+
+void test('sqlite: entries with many search keys still lap the sweep; a store that only read writes nothing at close', async () => {
+  const file = join(root, `manykeys${n++}.db`);
+  const s = new SqliteStorage(file, { checkpointIntervalMs: 0 });
+  await s.rotate(undefined, shard0);
+  const edge = TileEdge.empty();
+  const total = 12_000;
+  for (let start = 0; start < total; start += 40) {
+    const entries = Array.from({ length: 40 }, (_, i) => {
+      const body = Buffer.from(`many ${start + i}`);
+      return { index: start + i, leafHash: hashLeaf(body), body, integratedTime: 1, set: Buffer.alloc(4) };
+    });
+    const tiles = edge.append(entries.map((e) => e.leafHash));
+    await s.appendBatch(0, {
+      // 12 keys per entry, one of them shared by all: four times what a hashedrekord adds.
+      entries, indexKeys: entries.map((e) => [...Array.from({ length: 11 }, (_, k) => `k${k}:${e.index}`), 'shared']), tiles, size: edge.size, root: edge.root(), checkpoint: 'cp', lastIntegratedTime: 1,
+    });
+  }
+  // Laps take 4,096 entries here: the oldest entry with a key waiting is at most about two laps back.
+  const before = settledState(file);
+  assert.ok(before.from[1] > total - 2 * 4096 - 400, `a reopen would read back from entry ${before.from[1]} of ${total}`);
+  assert.equal((await s.search(['shared'], 'or', 100_000)).length, total);
+  assert.deepEqual(await s.search(['k7:9876'], 'or', 10), [{ shardSeq: 0, index: 9876 }]);
+  const reader = new SqliteStorage(file, { checkpointIntervalMs: 0 });
+  assert.deepEqual(await reader.findLeaf(hashLeaf(Buffer.from('many 11999'))), [{ shardSeq: 0, index: 11_999 }]);
+  await reader.close();
+  assert.deepEqual(settledState(file), before, 'closing a store that never appended changes nothing');
+  await s.close();
+  assert.deepEqual(settledState(file).from, [0, total]);
+});

@@ -107,8 +107,8 @@ function merged(recent: readonly Ref[], settled: readonly Ref[], limit = Infinit
     .slice(0, limit);
 }
 
-/** Keys settled per entry appended, at most (plus SETTLE_EXTRA per commit); an entry adds about 3. */
-const SETTLE_PER_ENTRY = 6;
+/** Keys settled per commit, at most: this many times the keys the commit adds, plus SETTLE_EXTRA. */
+const SETTLE_FACTOR = 2;
 const SETTLE_EXTRA = 64;
 
 const toEntry = (r: LeafRow): StoredEntry => ({ index: r.idx, leafHash: r.leaf_hash, body: r.body, integratedTime: r.integrated_time, set: r.sig });
@@ -141,6 +141,8 @@ export class SqliteStorage implements LogStorage {
   /** Entries in the indexes (all shards), read once at the first append. */
   #indexed: number | undefined;
   readonly #recent = new RecentKeys();
+  /** Only the store that appended settles at close: a reader (a CLI beside the server) writes nothing. */
+  #appended = false;
 
   constructor(file: string, opts: SqliteOptions = {}) {
     this.#db = new Database(file);
@@ -235,9 +237,11 @@ export class SqliteStorage implements LogStorage {
     }));
     const sweep = sweepAfter(this.#sweepCursor, n, indexed);
     // A commit as long as a lap (a bulk load, a small log) settles everything, its own keys too.
-    // Otherwise at most SETTLE_PER_ENTRY per entry: one signer's key shared by thousands of
-    // entries is settled over several commits instead of stalling one.
-    const taken = this.#recent.take(sweep.ranges, sweep.whole ? Infinity : SETTLE_PER_ENTRY * n + SETTLE_EXTRA);
+    // Otherwise at most SETTLE_FACTOR times the keys it adds: one signer's key shared by
+    // thousands of entries is settled over several commits instead of stalling one, and the
+    // recent level still drains faster than it fills.
+    const adding = fresh.reduce((sum, e) => sum + 1 + e.searchKeys.length, 0);
+    const taken = this.#recent.take(sweep.ranges, sweep.whole ? Infinity : SETTLE_FACTOR * adding + SETTLE_EXTRA);
     const settling = sweep.whole ? [...taken.keys, ...RecentKeys.of(fresh).take(sweep.ranges).keys] : taken.keys;
     settling.sort((a, b) => (a.kind === b.kind ? Buffer.compare(a.key, b.key) : a.kind === 'leaf' ? -1 : 1));
     const cursor = taken.leftAt ?? sweep.cursor;
@@ -264,6 +268,7 @@ export class SqliteStorage implements LogStorage {
       if (!sweep.whole) this.#recent.add(fresh);
       this.#indexed = indexed;
       this.#sweepCursor = cursor;
+      this.#appended = true;
     });
   }
 
@@ -272,7 +277,7 @@ export class SqliteStorage implements LogStorage {
    * restart stays fast). Best effort: if it fails, the next open reads them back instead.
    */
   #settleAll(): void {
-    if (!this.#db.open || this.#recent.size === 0) return;
+    if (!this.#appended || !this.#db.open || this.#recent.size === 0) return;
     const keys = this.#recent.take([[0, KEY_SPACE]]).keys;
     keys.sort((a, b) => (a.kind === b.kind ? Buffer.compare(a.key, b.key) : a.kind === 'leaf' ? -1 : 1));
     try {
