@@ -113,11 +113,6 @@ const SETTLE_EXTRA = 64;
 
 const toEntry = (r: LeafRow): StoredEntry => ({ index: r.idx, leafHash: r.leaf_hash, body: r.body, integratedTime: r.integrated_time, set: r.sig });
 
-/**
- * SQLite driver: one file, WAL, synchronous=FULL, so a COMMIT that returned is on disk.
- * better-sqlite3 is synchronous; each method does its work in one call and one
- * transaction, which also makes every batch atomic to readers.
- */
 export interface SqliteOptions {
   /**
    * Checkpoint the WAL from a background thread (sqlite-checkpointer.ts), first after this
@@ -132,6 +127,13 @@ export interface SqliteOptions {
 /** WAL pages after which a commit checkpoints by itself when a background thread also does (80 MB). */
 const BACKSTOP_CHECKPOINT_PAGES = 20_000;
 
+/**
+ * SQLite driver: one file, WAL, synchronous=FULL, so a COMMIT that returned is on disk.
+ * better-sqlite3 is synchronous; each method does its work in one call and one
+ * transaction, which also makes every batch atomic to readers. Lookups by leaf hash and
+ * search key go through two-level indexes whose recent level lives in this object (see
+ * the schema above), so one store appends at a time; others may read the same file.
+ */
 export class SqliteStorage implements LogStorage {
   readonly #db: Database.Database;
   readonly #stmt;
