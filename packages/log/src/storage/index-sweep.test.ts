@@ -40,5 +40,5 @@ void test('index sweep: a wrap splits into the tail and the head; a huge batch s
   assert.equal(all.cursor, 123);
   assert.equal(span(sweepAfter(5, 0, 100).ranges), 0, 'an empty batch moves nothing');
   assert.equal(keyPosition(Buffer.from('ffffffffffff00', 'hex')), KEY_SPACE - 1);
-  assert.equal(keyPosition(new Uint8Array([0, 0, 0, 0, 1, 2, 9, 9])), 258);
+  assert.equal(keyPosition(Buffer.from([0, 0, 0, 0, 1, 2, 9, 9])), 258);
 });

@@ -15,7 +15,7 @@
 
 /** A key's position: its first 6 bytes, big-endian (exact in a double). */
 export const KEY_SPACE = 2 ** 48;
-export const keyPosition = (key: Uint8Array): number => Buffer.from(key.buffer, key.byteOffset, key.byteLength).readUIntBE(0, 6);
+export const keyPosition = (key: Buffer): number => key.readUIntBE(0, 6);
 
 /**
  * One lap of the sweep takes this fraction of the entries indexed, within [MIN_LAP, MAX_LAP]

@@ -14,8 +14,8 @@ const entry = (shard: number, idx: number, leaf: number, keys: number[]): Recent
 
 void test('recent keys: lookups by full leaf hash and by search key; slices come out by position, capped', () => {
   const r = new RecentKeys();
-  r.add([entry(0, 10, 5, [7, 1]), entry(0, 11, 4, [7])]);
-  r.add([entry(0, 12, 3, [7, 9])]);
+  r.add(RecentKeys.keysOf([entry(0, 10, 5, [7, 1]), entry(0, 11, 4, [7])]));
+  r.add(RecentKeys.keysOf([entry(0, 12, 3, [7, 9])]));
   assert.equal(r.size, 8);
   assert.deepEqual(r.oldest, { shard: 0, idx: 10 });
   assert.deepEqual(r.findLeaf(at(5 * P, 32, 10)), [{ shard: 0, idx: 10 }]);
@@ -37,8 +37,8 @@ void test('recent keys: lookups by full leaf hash and by search key; slices come
 
 void test('recent keys: settling forgets keys and moves the read-back point past whole batches', () => {
   const r = new RecentKeys();
-  r.add([entry(1, 0, 1, [2]), entry(1, 1, 3, [])]);
-  r.add([entry(1, 2, 12, [13])]);
+  r.add(RecentKeys.keysOf([entry(1, 0, 1, [2]), entry(1, 1, 3, [])]));
+  r.add(RecentKeys.keysOf([entry(1, 2, 12, [13])]));
   r.settled(r.take([[0, 2 * P]]).keys);
   assert.deepEqual(r.findLeaf(at(1 * P, 32, 0)), []);
   assert.deepEqual(r.findSearch(at(2 * P, 16)), [{ shard: 1, idx: 0 }], 'its search key still waits');

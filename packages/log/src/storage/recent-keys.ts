@@ -56,12 +56,6 @@ export class RecentKeys {
   #batches: Batch[] = [];
   #size = 0;
 
-  static of(entries: readonly RecentEntry[]): RecentKeys {
-    const r = new RecentKeys();
-    r.add(entries);
-    return r;
-  }
-
   /** Keys waiting (leaf and search keys together). */
   get size(): number {
     return this.#size;
@@ -73,19 +67,26 @@ export class RecentKeys {
     return b && { shard: b.shard, idx: b.first };
   }
 
-  /** Add the entries of one committed batch (one shard, consecutive indexes from the first). */
-  add(entries: readonly RecentEntry[]): void {
+  /** Every key of a batch's entries (one shard, consecutive indexes from the first), leaf key first. */
+  static keysOf(entries: readonly RecentEntry[]): RecentKey[] {
     const first = entries[0];
-    if (!first) return;
+    if (!first) return [];
     const batch: Batch = { shard: first.shard, first: first.idx, waiting: 0 };
+    const keys: RecentKey[] = [];
     for (const e of entries) {
       const leafKey = e.leafHash.subarray(0, 8);
-      this.#insert({ kind: 'leaf', pos: keyPosition(leafKey), key: leafKey, shard: e.shard, idx: e.idx, leafHash: e.leafHash, batch, settled: false });
-      for (const k of e.searchKeys) {
-        this.#insert({ kind: 'search', pos: keyPosition(k), key: k, shard: e.shard, idx: e.idx, leafHash: undefined, batch, settled: false });
-      }
-      batch.waiting += 1 + e.searchKeys.length;
+      keys.push({ kind: 'leaf', pos: keyPosition(leafKey), key: leafKey, shard: e.shard, idx: e.idx, leafHash: e.leafHash, batch, settled: false });
+      for (const k of e.searchKeys) keys.push({ kind: 'search', pos: keyPosition(k), key: k, shard: e.shard, idx: e.idx, leafHash: undefined, batch, settled: false });
     }
+    batch.waiting = keys.length;
+    return keys;
+  }
+
+  /** Add the keys of one committed batch (as keysOf made them). */
+  add(keys: readonly RecentKey[]): void {
+    const batch = keys[0]?.batch;
+    if (!batch) return;
+    for (const k of keys) this.#insert(k);
     this.#batches.push(batch);
   }
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { TileId } from '@sigil/core';
 import { KEY_SPACE, sweepAfter } from './index-sweep.js';
-import { RecentKeys, type RecentEntry, type Ref } from './recent-keys.js';
+import { RecentKeys, type RecentEntry, type RecentKey, type Ref } from './recent-keys.js';
 import type { EntryRef, LogStorage, SequencedBatch, ShardRecord, StoredEntry } from './storage.js';
 
 // Lookups by leaf hash and by search key use two-level indexes (index-sweep.ts): the recent
@@ -206,13 +206,13 @@ export class SqliteStorage implements LogStorage {
     let chunk: RecentEntry[] = [];
     for (const r of this.#stmt.unsettled.iterate(state.shard, state.idx)) {
       if (chunk.length > 0 && chunk[0]!.shard !== r.shard) {
-        this.#recent.add(chunk);
+        this.#recent.add(RecentKeys.keysOf(chunk));
         chunk = [];
       }
       const searchKeys = Array.from({ length: r.keys.length / SEARCH_KEY_BYTES }, (_, i) => r.keys.subarray(i * SEARCH_KEY_BYTES, (i + 1) * SEARCH_KEY_BYTES));
       chunk.push({ shard: r.shard, idx: r.idx, leafHash: r.leaf_hash, searchKeys });
     }
-    this.#recent.add(chunk);
+    this.#recent.add(RecentKeys.keysOf(chunk));
   }
 
   listShards(): Promise<ShardRecord[]> {
@@ -237,15 +237,14 @@ export class SqliteStorage implements LogStorage {
     const fresh: RecentEntry[] = batch.entries.map((e, i) => ({
       shard: seq, idx: e.index, leafHash: e.leafHash, searchKeys: [...new Set(batch.indexKeys[i] ?? [])].map(searchKey),
     }));
+    const freshKeys = RecentKeys.keysOf(fresh);
     const sweep = sweepAfter(this.#sweepCursor, n, indexed);
     // A commit as long as a lap (a bulk load, a small log) settles everything, its own keys too.
     // Otherwise at most SETTLE_FACTOR times the keys it adds: one signer's key shared by
     // thousands of entries is settled over several commits instead of stalling one, and the
     // recent level still drains faster than it fills.
-    const adding = fresh.reduce((sum, e) => sum + 1 + e.searchKeys.length, 0);
-    const taken = this.#recent.take(sweep.ranges, sweep.whole ? Infinity : SETTLE_FACTOR * adding + SETTLE_EXTRA);
-    const settling = sweep.whole ? [...taken.keys, ...RecentKeys.of(fresh).take(sweep.ranges).keys] : taken.keys;
-    settling.sort((a, b) => (a.kind === b.kind ? Buffer.compare(a.key, b.key) : a.kind === 'leaf' ? -1 : 1));
+    const taken = this.#recent.take(sweep.ranges, sweep.whole ? Infinity : SETTLE_FACTOR * freshKeys.length + SETTLE_EXTRA);
+    const settling = sweep.whole ? [...taken.keys, ...freshKeys] : taken.keys;
     const cursor = taken.leftAt ?? sweep.cursor;
     // Where a reopen must start reading back (conservative by one commit).
     const oldest = sweep.whole ? { shard: seq, idx: batch.size } : this.#recent.oldest ?? { shard: seq, idx: first };
@@ -259,7 +258,7 @@ export class SqliteStorage implements LogStorage {
         batch.entries.forEach((e, i) => {
           s.insertLeaf.run(seq, e.index, e.leafHash, e.body, e.integratedTime, e.set, Buffer.concat(fresh[i]!.searchKeys));
         });
-        for (const k of settling) (k.kind === 'leaf' ? s.settleLeaf : s.settleSearch).run(k.key, k.shard, k.idx);
+        this.#writeSettled(settling);
         s.saveState.run(cursor, oldest.shard, oldest.idx);
         for (const t of batch.tiles) s.upsertTile.run(seq, t.level, t.index, t.data);
         s.insertCheckpoint.run(seq, batch.size, batch.checkpoint);
@@ -267,11 +266,17 @@ export class SqliteStorage implements LogStorage {
       })();
       // Only what committed changes the recent level.
       this.#recent.settled(taken.keys);
-      if (!sweep.whole) this.#recent.add(fresh);
+      if (!sweep.whole) this.#recent.add(freshKeys);
       this.#indexed = indexed;
       this.#sweepCursor = cursor;
       this.#appended = true;
     });
+  }
+
+  /** Insert keys into the settled indexes in key order (inside the caller's transaction); sorts `keys`. */
+  #writeSettled(keys: RecentKey[]): void {
+    keys.sort((a, b) => (a.kind === b.kind ? Buffer.compare(a.key, b.key) : a.kind === 'leaf' ? -1 : 1));
+    for (const k of keys) (k.kind === 'leaf' ? this.#stmt.settleLeaf : this.#stmt.settleSearch).run(k.key, k.shard, k.idx);
   }
 
   /**
@@ -281,10 +286,9 @@ export class SqliteStorage implements LogStorage {
   #settleAll(): void {
     if (!this.#appended || !this.#db.open || this.#recent.size === 0) return;
     const keys = this.#recent.take([[0, KEY_SPACE]]).keys;
-    keys.sort((a, b) => (a.kind === b.kind ? Buffer.compare(a.key, b.key) : a.kind === 'leaf' ? -1 : 1));
     try {
       this.#db.transaction(() => {
-        for (const k of keys) (k.kind === 'leaf' ? this.#stmt.settleLeaf : this.#stmt.settleSearch).run(k.key, k.shard, k.idx);
+        this.#writeSettled(keys);
         const last = this.#stmt.lastShard.get();
         this.#stmt.saveState.run(this.#sweepCursor, last?.seq ?? 0, last?.size ?? 0);
       })();
