@@ -296,22 +296,7 @@ async function rawCosts(keys) {
   });
   const edge = TileEdge.empty();
   const checkpoint = 'sigil.bench - 1\n0\n' + 'A'.repeat(44) + '\n\n— sigil.bench ' + 'B'.repeat(96) + '\n';
-  const set = randomBytes(71);
-  const now = Math.floor(Date.now() / 1000);
-  const batches = [];
-  for (let b = 0; b < CFG.sqliteBatches; b++) {
-    const entries = [];
-    const indexKeys = [];
-    for (let j = 0; j < 256; j++) {
-      const index = b * 256 + j;
-      const value = randomBytes(32).toString('hex');
-      const body = prefillBody(keys, index, value);
-      entries.push({ index, leafHash: hashLeaf(body), body, integratedTime: now, set });
-      indexKeys.push([keys[index % keys.length].keyHash, `sha256:${value}`]);
-    }
-    const tiles = edge.append(entries.map((e) => e.leafHash));
-    batches.push({ entries, indexKeys, tiles, size: edge.size, root: edge.root(), checkpoint, lastIntegratedTime: now });
-  }
+  const batches = Array.from({ length: CFG.sqliteBatches }, () => syntheticBatch(keys, edge, 256, () => checkpoint));
   const t = performance.now();
   for (const batch of batches) await storage.appendBatch(0, batch);
   const ms = performance.now() - t;
@@ -493,6 +478,27 @@ function prefillBody(keys, i, value = prefillValue(i)) {
   return Buffer.from(parts[0] + value + parts[1]);
 }
 
+const benchSet = randomBytes(71);
+/**
+ * A batch of `n` synthetic entries with fresh random digests, extending `edge` (its tiles,
+ * root and a checkpoint from `checkpointOf`), as the sequencer would hand it to storage.
+ */
+function syntheticBatch(keys, edge, n, checkpointOf) {
+  const now = Math.floor(Date.now() / 1000);
+  const entries = [];
+  const indexKeys = [];
+  for (let i = 0; i < n; i++) {
+    const index = edge.size + i;
+    const value = randomBytes(32).toString('hex');
+    const body = prefillBody(keys, index, value);
+    entries.push({ index, leafHash: hashLeaf(body), body, integratedTime: now, set: benchSet });
+    indexKeys.push([keys[index % keys.length].keyHash, `sha256:${value}`]);
+  }
+  const tiles = edge.append(entries.map((e) => e.leafHash));
+  const root = edge.root();
+  return { entries, indexKeys, tiles, size: edge.size, root, checkpoint: checkpointOf(edge.size, root), lastIntegratedTime: now };
+}
+
 /** Leaf hashes of the first `size` synthetic bodies, as subarrays of one buffer. */
 function prefillLeafHashes(keys, size) {
   const all = Buffer.allocUnsafe(size * 32);
@@ -551,28 +557,12 @@ async function prefill(dataDir, keys, hashes) {
 async function storageCost(dirs, keys, { batchSize = 25, chunks = 4, batchesPerChunk = 100 } = {}) {
   const logs = [];
   for (const dir of dirs) logs.push(await TransparencyLog.open({ dataDir: dir, publicUrl: PUBLIC_URL }));
-  const set = randomBytes(71);
-  const now = Math.floor(Date.now() / 1000);
   const perEntryUs = dirs.map(() => []);
   const batchMs = dirs.map(() => []);
   for (let c = 0; c < chunks; c++) {
     for (const [j, l] of logs.entries()) {
       const shard = l.active;
-      const batches = [];
-      for (let b = 0; b < batchesPerChunk; b++) {
-        const entries = [];
-        const indexKeys = [];
-        for (let i = 0; i < batchSize; i++) {
-          const index = shard.edge.size + i;
-          const value = randomBytes(32).toString('hex');
-          const body = prefillBody(keys, index, value);
-          entries.push({ index, leafHash: hashLeaf(body), body, integratedTime: now, set });
-          indexKeys.push([keys[index % keys.length].keyHash, `sha256:${value}`]);
-        }
-        const tiles = shard.edge.append(entries.map((e) => e.leafHash));
-        const root = shard.edge.root();
-        batches.push({ entries, indexKeys, tiles, size: shard.edge.size, root, checkpoint: shard.signCheckpoint(shard.edge.size, root), lastIntegratedTime: now });
-      }
+      const batches = Array.from({ length: batchesPerChunk }, () => syntheticBatch(keys, shard.edge, batchSize, (size, root) => shard.signCheckpoint(size, root)));
       const t = performance.now();
       for (const batch of batches) {
         const s = performance.now();
@@ -651,15 +641,18 @@ async function main() {
   ];
   if (CFG.whatIf) plan.push({ concurrency: 64, workers: WORKERS_64[0], whatIfYield: true });
   results.appends = [];
-  for (const [i, p] of plan.entries()) {
-    const dir = join(scratch, `empty-${i}`);
+  // One run on a new, empty data dir (removed afterwards).
+  const emptyRun = async (p, name, note = '') => {
+    const dir = join(scratch, name);
     const server = await startServer(dir, p.workers, p);
-    log(`appends: ${p.concurrency} clients, verifyWorkers ${p.workers}, empty tree${p.whatIfYield ? ' (WHAT-IF: sequencer yields once per batch)' : ''}…`);
-    const r = await appendRun({ server, pool, concurrency: p.concurrency, label: `c${p.concurrency}-w${p.workers}-empty` });
+    log(`appends: ${p.concurrency} clients, verifyWorkers ${p.workers}, empty tree${note}…`);
+    const r = await appendRun({ server, pool, concurrency: p.concurrency, label: `c${p.concurrency}-w${p.workers}-${name}` });
     const trace = await stopServer(server);
     rmSync(dir, { recursive: true, force: true });
     results.appends.push({ ...p, tree: 0, ...r, trace, startupMs: server.startupMs, bootMs: server.info.sinceStartMs - server.info.openMs });
-  }
+  };
+  for (const [i, p] of plan.entries()) await emptyRun(p, `empty-${i}`, p.whatIfYield ? ' (WHAT-IF: sequencer yields once per batch)' : '');
+
 
   // 4. roots of the big tree (these leaf hashes are also what the pre-fill writes).
   const N = CFG.bigTree;
@@ -736,13 +729,7 @@ async function main() {
   // The headline rounds: 64 clients on a new, empty log and on the big tree, alternating, so
   // that the VM's drifting speed falls on both alike.
   for (let i = 0; i < ROUNDS_64; i++) {
-    const dir = join(scratch, `empty-64-${i}`);
-    const small = await startServer(dir, bigWorkers);
-    log(`appends: 64 clients, verifyWorkers ${bigWorkers}, empty tree (round ${i + 1} of ${ROUNDS_64})…`);
-    const r = await appendRun({ server: small, pool, concurrency: 64, label: `c64-w${bigWorkers}-empty-${i}` });
-    const trace = await stopServer(small);
-    rmSync(dir, { recursive: true, force: true });
-    results.appends.push({ concurrency: 64, workers: bigWorkers, tree: 0, ...r, trace, startupMs: small.startupMs, bootMs: small.info.sinceStartMs - small.info.openMs });
+    await emptyRun({ concurrency: 64, workers: bigWorkers }, `empty-64-${i}`, ` (round ${i + 1} of ${ROUNDS_64})`);
 
     // Each round on the big tree appends its own slice of the pool: entries must be new to it.
     const slice = pool.slice(Math.floor((i * pool.length) / ROUNDS_64), Math.floor(((i + 1) * pool.length) / ROUNDS_64));
