@@ -27,6 +27,9 @@ const LAP_FRACTION = 8;
 const MIN_LAP = 4096;
 const MAX_LAP = 65_536;
 
+/** Entries appended per lap of the sweep when the indexes cover `indexed` entries. */
+export const lapLength = (indexed: number): number => Math.min(MAX_LAP, Math.max(MIN_LAP, Math.floor(indexed / LAP_FRACTION)));
+
 /** A half-open slice [from, to) of the key space. */
 export type KeyRange = readonly [from: number, to: number];
 
@@ -44,7 +47,7 @@ export interface Sweep {
  * entries, so a lap takes the same number of entries whatever the commit sizes.
  */
 export function sweepAfter(cursor: number, appended: number, indexed: number): Sweep {
-  const lap = Math.min(MAX_LAP, Math.max(MIN_LAP, Math.floor(indexed / LAP_FRACTION)));
+  const lap = lapLength(indexed);
   const step = Math.floor((KEY_SPACE / lap) * appended);
   if (step >= KEY_SPACE) return { ranges: [[0, KEY_SPACE]], cursor, whole: true };
   const next = cursor + step;
