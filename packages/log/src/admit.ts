@@ -39,6 +39,11 @@ function hashedrekordSignature(proposed: unknown): Buffer | undefined {
 export type Admitted = { leaf: AdmittedLeaf } | { error: unknown };
 
 export function admitBatch(raws: readonly string[]): Admitted[] {
+  return [...admitEach(raws)];
+}
+
+/** admitBatch, yielding each answer as soon as it is known (a worker replies to each at once). */
+export function* admitEach(raws: readonly string[]): Generator<Admitted> {
   const parsed = raws.map((raw): { proposed: unknown } | { error: unknown } => {
     try {
       return { proposed: parse(raw) };
@@ -49,14 +54,17 @@ export function admitBatch(raws: readonly string[]): Admitted[] {
   if (parsed.length > 1) {
     precomputeEcdsaInverses(parsed.flatMap((p) => ('proposed' in p ? (hashedrekordSignature(p.proposed) ?? []) : [])));
   }
-  return parsed.map((p): Admitted => {
-    if ('error' in p) return p;
-    try {
-      return { leaf: admitParsed(p.proposed) };
-    } catch (error) {
-      return { error };
+  for (const p of parsed) {
+    if ('error' in p) {
+      yield p;
+      continue;
     }
-  });
+    try {
+      yield { leaf: admitParsed(p.proposed) };
+    } catch (error) {
+      yield { error };
+    }
+  }
 }
 
 export function errorReply(id: number, err: unknown): WorkerReply {
