@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { prng } from '@sigil/core/test-support';
 import { KEY_SPACE } from './index-sweep.js';
 import { RecentKeys, type RecentEntry } from './recent-keys.js';
 
@@ -53,4 +54,64 @@ void test('recent keys: settling forgets keys and moves the read-back point past
   assert.equal(r.oldest, undefined);
   assert.deepEqual(r.findSearch(at(13 * P, 16)), []);
   r.settled([]);
+});
+
+void test('recent keys: agree with a plain model through thousands of random adds, sweeps, settles and lookups', () => {
+  const rand = prng(20261130);
+  // Few distinct positions, so that chains share a position and table probes collide; enough
+  // keys that the columns grow, and settling everything shrinks them again.
+  const positions = Array.from({ length: 300 }, () => rand(KEY_SPACE / 2 ** 16) * 2 ** 16 + rand(2 ** 16));
+  const pick = (): number => positions[rand(positions.length)]!;
+  type Live = { kind: 'leaf' | 'search'; pos: number; bytes: Buffer; shard: number; idx: number; order: number };
+  let model: Live[] = [];
+  let order = 0;
+  let idx = 0;
+  const r = new RecentKeys();
+  const show = (k: { kind: string; pos: number; shard: number; idx: number }): string => `${k.kind}@${k.pos}:${k.shard}/${k.idx}`;
+  for (let step = 0; step < 3000; step++) {
+    const op = rand(10);
+    if (op < 5) {
+      const entries: RecentEntry[] = Array.from({ length: 1 + rand(5) }, () => {
+        const leafHash = at(pick(), 32, rand(4));
+        const searchKeys = Array.from({ length: rand(4) }, () => at(pick(), 16, rand(3)));
+        return { shard: 0, idx: idx++, leafHash, searchKeys };
+      });
+      r.add(RecentKeys.keysOf(entries));
+      for (const e of entries) {
+        model.push({ kind: 'leaf', pos: e.leafHash.readUIntBE(0, 6), bytes: e.leafHash, shard: 0, idx: e.idx, order: order++ });
+        for (const k of e.searchKeys) model.push({ kind: 'search', pos: k.readUIntBE(0, 6), bytes: k, shard: 0, idx: e.idx, order: order++ });
+      }
+    } else if (op < 8) {
+      const from = rand(KEY_SPACE);
+      const to = Math.min(KEY_SPACE, from + rand(KEY_SPACE / 4));
+      const ranges: Array<[number, number]> = rand(3) === 0 ? [[from, KEY_SPACE], [0, rand(KEY_SPACE / 8)]] : [[from, to]];
+      const max = rand(2) === 0 ? Infinity : rand(40);
+      const want = ranges.flatMap(([f, t]) => model.filter((k) => k.pos >= f && k.pos < t).sort((a, b) => a.pos - b.pos || a.order - b.order));
+      const got = r.take(ranges, max);
+      const taken = want.slice(0, max);
+      assert.deepEqual(got.keys.map(show), taken.map(show), `step ${step}: take`);
+      assert.equal(got.leftAt, want.length > max ? want[max]!.pos : undefined, `step ${step}: leftAt`);
+      // Settle some of what was taken (a commit may also fail and settle nothing).
+      const settle = rand(3) === 0 ? [] : got.keys.slice(0, rand(got.keys.length + 1));
+      r.settled(settle);
+      r.settled(settle);
+      const gone = new Set(taken.slice(0, settle.length));
+      model = model.filter((k) => !gone.has(k));
+    } else {
+      const probe = model.length > 0 && rand(2) === 0 ? model[rand(model.length)]!.bytes : at(pick(), rand(2) === 0 ? 32 : 16, rand(4));
+      const refs = (kind: 'leaf' | 'search'): string[] =>
+        model.filter((k) => k.kind === kind && k.bytes.equals(probe)).map((k) => `${k.shard}/${k.idx}`);
+      const fmt = (xs: Array<{ shard: number; idx: number }>): string[] => xs.map((x) => `${x.shard}/${x.idx}`);
+      if (probe.length === 32) assert.deepEqual(fmt(r.findLeaf(probe)), refs('leaf'), `step ${step}: findLeaf`);
+      else assert.deepEqual(fmt(r.findSearch(probe)), refs('search'), `step ${step}: findSearch`);
+    }
+    assert.equal(r.size, model.length, `step ${step}: size`);
+    if (step % 500 === 499) {
+      // Now and then the sweep catches up with everything.
+      r.settled(r.take([[0, KEY_SPACE]]).keys);
+      model = [];
+      assert.equal(r.size, 0);
+      assert.equal(r.oldest, undefined);
+    }
+  }
 });
