@@ -110,6 +110,8 @@ function merged(recent: readonly Ref[], settled: readonly Ref[], limit = Infinit
 /** Keys settled per commit, at most: this many times the keys the commit adds, plus SETTLE_EXTRA. */
 const SETTLE_FACTOR = 2;
 const SETTLE_EXTRA = 64;
+/** Entries read back per add to the recent level after a crash. */
+const READ_BACK_CHUNK = 4096;
 
 const toEntry = (r: LeafRow): StoredEntry => ({ index: r.idx, leafHash: r.leaf_hash, body: r.body, integratedTime: r.integrated_time, set: r.sig });
 
@@ -181,9 +183,11 @@ export class SqliteStorage implements LogStorage {
       saveState: db.prepare('UPDATE index_state SET cursor = ?, shard = ?, idx = ? WHERE id = 0'),
       lastShard: db.prepare<[], { seq: number; size: number }>('SELECT seq, size FROM shards ORDER BY seq DESC LIMIT 1'),
       state: db.prepare<[], { cursor: number; shard: number; idx: number }>('SELECT cursor, shard, idx FROM index_state WHERE id = 0'),
-      unsettled: db.prepare<[number, number], { shard: number; idx: number; leaf_hash: Buffer; keys: Buffer }>(
-        'SELECT shard, idx, leaf_hash, keys FROM leaves WHERE (shard, idx) >= (?, ?) ORDER BY shard, idx',
-      ),
+      unsettled: db
+        .prepare<[number, number], [shard: number, idx: number, leafHash: Buffer, keys: Buffer]>(
+          'SELECT shard, idx, leaf_hash, keys FROM leaves WHERE (shard, idx) >= (?, ?) ORDER BY shard, idx',
+        )
+        .raw(),
       indexed: db.prepare<[], { n: number }>('SELECT coalesce(sum(size), 0) AS n FROM shards'),
       upsertTile: db.prepare('INSERT INTO tiles VALUES (?, ?, ?, ?) ON CONFLICT (shard, level, idx) DO UPDATE SET data = excluded.data'),
       insertCheckpoint: db.prepare('INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)'),
@@ -203,16 +207,18 @@ export class SqliteStorage implements LogStorage {
   #loadRecent(): void {
     const state = this.#stmt.state.get()!; // migrate() writes it
     this.#sweepCursor = state.cursor;
+    // In chunks, so that the rows read become garbage young instead of all at once.
     let chunk: RecentEntry[] = [];
-    for (const r of this.#stmt.unsettled.iterate(state.shard, state.idx)) {
-      if (chunk.length > 0 && chunk[0]!.shard !== r.shard) {
-        this.#recent.add(RecentKeys.keysOf(chunk));
-        chunk = [];
-      }
-      const searchKeys = Array.from({ length: r.keys.length / SEARCH_KEY_BYTES }, (_, i) => r.keys.subarray(i * SEARCH_KEY_BYTES, (i + 1) * SEARCH_KEY_BYTES));
-      chunk.push({ shard: r.shard, idx: r.idx, leafHash: r.leaf_hash, searchKeys });
+    const flush = (): void => {
+      this.#recent.add(RecentKeys.keysOf(chunk));
+      chunk = [];
+    };
+    for (const [shard, idx, leafHash, keys] of this.#stmt.unsettled.iterate(state.shard, state.idx)) {
+      if (chunk.length === READ_BACK_CHUNK || (chunk.length > 0 && chunk[0]!.shard !== shard)) flush();
+      const searchKeys = Array.from({ length: keys.length / SEARCH_KEY_BYTES }, (_, i) => keys.subarray(i * SEARCH_KEY_BYTES, (i + 1) * SEARCH_KEY_BYTES));
+      chunk.push({ shard, idx, leafHash, searchKeys });
     }
-    this.#recent.add(RecentKeys.keysOf(chunk));
+    flush();
   }
 
   listShards(): Promise<ShardRecord[]> {
