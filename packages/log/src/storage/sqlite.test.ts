@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import fs, { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -215,4 +215,46 @@ void test('sqlite: entries with many search keys still lap the sweep; a store th
   assert.deepEqual(settledState(file), before, 'closing a store that never appended changes nothing');
   await s.close();
   assert.deepEqual(settledState(file).from, [0, total]);
+});
+
+void test('sqlite: a batch is answered only after the WAL is synced; a failed sync stops the store for good', async () => {
+  const file = join(root, `sync${n++}.db`);
+  const s = new SqliteStorage(file, { checkpointIntervalMs: 0 });
+  const synced: number[] = [];
+  const realSync = fs.fdatasync;
+  let fail = false;
+  // The store syncs through node:fs's fdatasync (on libuv's pool): watch it, then make it fail.
+  fs.fdatasync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    synced.push(fd);
+    if (fail) return setImmediate(() => cb(Object.assign(new Error('I/O error'), { code: 'EIO' })));
+    return realSync(fd, cb);
+  }) as typeof fs.fdatasync;
+  try {
+    await s.rotate(undefined, {
+      seq: 0, treeId: 'bb', keyFile: 'k.pem', origin: 'o', signerName: 's', frozen: false, size: 0, root: EMPTY_ROOT, checkpoint: '', lastIntegratedTime: 0, createdAt: 1,
+    });
+    assert.equal(synced.length, 1, 'rotate synced the WAL before resolving');
+    const edge = TileEdge.empty();
+    const batch = (from: number, count: number): Parameters<LogStorage['appendBatch']>[1] => {
+      const entries = Array.from({ length: count }, (_, i) => {
+        const body = Buffer.from(`entry ${from + i}`);
+        return { index: from + i, leafHash: hashLeaf(body), body, integratedTime: 1, set: Buffer.alloc(70, 1) };
+      });
+      const tiles = edge.append(entries.map((e) => e.leafHash));
+      return { entries, indexKeys: entries.map((e) => [`k${e.index}`]), tiles, size: edge.size, root: edge.root(), checkpoint: `cp ${edge.size}`, lastIntegratedTime: 1 };
+    };
+    await s.appendBatch(0, batch(0, 3));
+    assert.equal(synced.length, 2, 'appendBatch synced the WAL before resolving');
+    fail = true;
+    await assert.rejects(s.appendBatch(0, batch(3, 2)), /could not be synced to disk \(EIO\)/);
+    fail = false;
+    // Nothing is trusted after a failed sync: no more writes, and no listing for a recovery
+    // that would otherwise reload (and serve) the unsynced batch.
+    await assert.rejects(s.appendBatch(0, batch(5, 1)), /refuses further writes/);
+    await assert.rejects(s.listShards(), /refuses further writes/);
+    assert.equal(synced.length, 3, 'a refused write does not even reach the disk');
+  } finally {
+    fs.fdatasync = realSync;
+    await s.close();
+  }
 });

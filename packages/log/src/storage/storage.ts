@@ -66,7 +66,11 @@ export interface LogStorage {
   /**
    * Append a batch to the active shard `seq`: entries at consecutive indexes starting at
    * the shard's current size, the tiles they changed, the new size/root/checkpoint.
-   * Atomic and durable (fsync'd) once it resolves; on reject none of it is visible.
+   * Atomic and durable (fsync'd) once it resolves; on reject none of it is visible, except
+   * when the store found that it cannot make writes durable (a failed fsync): then it
+   * refuses every later write and listShards, so that the sequencer stops instead of
+   * recovering onto a batch that may not survive. Reads may see a batch before it resolves;
+   * the log serves entries only up to the size of a resolved batch.
    * Rejects if the first index is not the stored size (a second writer).
    */
   appendBatch(seq: number, batch: SequencedBatch): Promise<void>;
