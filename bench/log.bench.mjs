@@ -784,7 +784,8 @@ function report(r) {
   out.push(`  CPU is % of one core over the measured window (the machine has ${r.machine.cpus * 100}%); "main thread" is the server's`);
   out.push('  event-loop thread (HTTP, sequencer, SQLite), "server CPU" adds the verify workers; "other CPU" is everything else');
   out.push('  on the machine in that window (other processes: should be ~0 for clean figures). entries/commit and ms/commit');
-  out.push('  (one durable SQLite transaction, fsync included) cover the whole run, warm-up too.');
+  out.push('  cover the whole run, warm-up too; ms/commit is the time a commit holds the event loop (the SQLite');
+  out.push('  transaction; the WAL fdatasync that makes it durable then runs on libuv\'s pool, off the event loop).');
   const whatIf = r.appends.filter((a) => a.whatIfYield);
   if (whatIf.length > 0) {
     out.push('');

@@ -88,7 +88,7 @@ Example:
     .option('--log-level <level>', 'server log level (fatal, error, warn, info, debug)', 'warn')
     .addHelpText('after', `
 The data directory keeps everything needed to restart with the same identity: log.db
-(SQLite, WAL, synchronous=FULL), keys/ (0600), log.json, admin.token and server.json.
+(SQLite, WAL; every commit's WAL fsync'ed before it is answered), keys/ (0600), log.json, admin.token and server.json.
 Entries are acknowledged only after they and a signed checkpoint covering them are on disk.
 
 Examples:
