@@ -265,3 +265,25 @@ test('registry error text is shown trimmed and printable only', async () => {
     undefined,
   );
 });
+
+test('a read that meets a transient 5xx is retried; a write is not', async () => {
+  const seen: string[] = [];
+  let failManifest = 2;
+  await withProxy(
+    {
+      intercept: (req) => {
+        seen.push(`${req.method} ${req.url.includes('/manifests/') ? 'manifest' : req.url.includes('/uploads/') ? 'upload' : 'other'}`);
+        if (req.method === 'GET' && req.url.includes('/manifests/') && failManifest-- > 0) return { status: 503, headers: {}, body: Buffer.from('busy') };
+        if (req.method === 'POST' && req.url.includes('/blobs/uploads/')) return { status: 500, headers: {}, body: Buffer.from('boom') };
+        return undefined;
+      },
+    },
+    async (proxy) => {
+      const got = await client().getManifest(`${proxy.host}/${REPO}:v1`);
+      assert.equal(got.digest, img.manifest.digest);
+      assert.equal(seen.filter((s) => s === 'GET manifest').length, 3, 'two 503s, then the manifest');
+      await assert.rejects(client().pushBlob(`${proxy.host}/${REPO}`, Buffer.from('another fresh blob')), { code: 'ERR_OCI', message: /HTTP 500/ });
+      assert.equal(seen.filter((s) => s === 'POST upload').length, 1, 'an upload is never replayed');
+    },
+  );
+});

@@ -1,7 +1,8 @@
 /**
  * How every registry request goes out: HTTPS unless the host is loopback or the caller
  * allowed plain HTTP, an inactivity timeout, redirects followed by hand (so credentials
- * never follow a redirect to another origin), and one authenticated retry after a 401.
+ * never follow a redirect to another origin), one authenticated retry after a 401, and up
+ * to two retries of a read (GET, HEAD) that met a transient server error.
  */
 import { SigilError } from '@sigil/core';
 import { Authenticator } from './auth.js';
@@ -34,6 +35,13 @@ export interface RegistryRequest {
 }
 
 const MAX_REDIRECTS = 5;
+/**
+ * Statuses a registry gives while it is overloaded or mid-update (distribution's filesystem
+ * driver answers a HEAD with 500 while another client is linking the same blob). Reads are
+ * retried after these waits; writes never are (an upload session is not idempotent).
+ */
+const TRANSIENT = new Set([429, 500, 502, 503, 504]);
+const READ_RETRY_WAITS_MS = [100, 400];
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Throws unless `url` is HTTPS, or plain HTTP to loopback (or anywhere, when allowed). */
@@ -82,6 +90,7 @@ export class Transport {
     const endpoint = this.baseUrl(req.registry);
     let url = req.url;
     let authenticated = false;
+    let retries = 0;
     for (let hops = 0; ; ) {
       this.checkUrl(url);
       const ours = url.origin === endpoint.origin;
@@ -117,6 +126,13 @@ export class Transport {
           details: err.details,
           hint: had || res.status === 403 ? `check the account's access to ${req.registry}` : `run "docker login ${req.registry}" or set DOCKER_CONFIG`,
         });
+      }
+      const wait = READ_RETRY_WAITS_MS[retries];
+      if (TRANSIENT.has(res.status) && (req.method === 'GET' || req.method === 'HEAD') && wait !== undefined) {
+        await res.discard();
+        retries++;
+        await new Promise((r) => setTimeout(r, wait));
+        continue;
       }
       const location = res.headers.get('location');
       if (REDIRECTS.has(res.status) && location !== null && (req.method === 'GET' || req.method === 'HEAD')) {
