@@ -62,6 +62,11 @@ test('sigil up serves log, CA and OIDC on one port; sigstore-js signs and verifi
     const chain = (await res.json()).signedCertificateEmbeddedSct.chain.certificates;
     const leaf = new X509Certificate(chain[0]);
     assert.equal(leaf.subjectAltName, `URI:https://github.com/${claims.job_workflow_ref}`);
+    // The printed verify example accepts this identity (policy regexps match whole strings).
+    const printed = /verify-blob [^\n]*\n?[^\n]*--certificate-identity-regexp '([^']+)' --certificate-oidc-issuer (\S+)/.exec(text);
+    assert.ok(printed, 'a verify-blob example is printed');
+    assert.match(`https://github.com/${claims.job_workflow_ref}`, new RegExp(`^(?:${printed[1]})$`));
+    assert.equal(printed[2], claims.iss);
 
     // sigstore-js signs against the stack and verifies with our trusted root.
     const artifact = randomBytes(2048);

@@ -30,12 +30,12 @@ Sign and verify keyless with that CI identity (in the shell with the two exports
   echo hello > artifact.txt
   npx sigil sign-blob artifact.txt --bundle artifact.sigstore.json --signing-config ${stack.signingConfigPath} --trusted-root ${stack.trustedRootPath}
   npx sigil verify-blob artifact.txt --bundle artifact.sigstore.json --trusted-root ${stack.trustedRootPath} \\
-    --certificate-identity-regexp '^https://github.com/' --certificate-oidc-issuer ${stack.oidc.ciIssuer}
+    --certificate-identity-regexp '^https://github\\.com/.*' --certificate-oidc-issuer ${stack.oidc.ciIssuer}
 
 In a shell without those exports, sign-blob signs you in through the development login page
 (a browser with PKCE; --device for the device flow). Images in a registry work the same way:
   npx sigil sign localhost:5000/app@sha256:<digest> --signing-config ${stack.signingConfigPath}
-  npx sigil verify localhost:5000/app:v1 --trusted-root ${stack.trustedRootPath} --certificate-identity-regexp '^https://github.com/' --certificate-oidc-issuer ${stack.oidc.ciIssuer}
+  npx sigil verify localhost:5000/app:v1 --trusted-root ${stack.trustedRootPath} --certificate-identity-regexp '^https://github\\.com/.*' --certificate-oidc-issuer ${stack.oidc.ciIssuer}
 
 Rotate the log's shard live:  npx sigil log shard rotate --data ${dir}
 Ctrl-C stops the stack cleanly.
