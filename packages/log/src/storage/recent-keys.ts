@@ -86,16 +86,16 @@ export class RecentKeys {
   #table = new Int32Array(0);
   #mask = 0;
   readonly #buckets: number[][] = Array.from({ length: BUCKETS }, () => []);
+  /** Slots freed for reuse, and slots ever handed out: the keys waiting are the difference. */
   #free: number[] = [];
   #used = 0;
   /** Batches in append order, from the oldest with a key still waiting; ids count from #base. */
   #batches: Batch[] = [];
   #base = 0;
-  #size = 0;
 
   /** Keys waiting (leaf and search keys together). */
   get size(): number {
-    return this.#size;
+    return this.#used - this.#free.length;
   }
 
   /** Coordinates of the oldest entry with a key still waiting, if any. */
@@ -149,7 +149,6 @@ export class RecentKeys {
       this.#prev[s] = tail;
       this.#tail[head] = s;
     }
-    this.#size++;
   }
 
   /** Table index holding `pos`'s chain head, or the empty one where it would go. */
@@ -255,7 +254,6 @@ export class RecentKeys {
       if (b) b.waiting--;
       this.#gen[s] = 0;
       this.#free.push(s);
-      this.#size--;
     }
     let done = 0;
     while (this.#batches[done]?.waiting === 0) done++;
@@ -263,7 +261,7 @@ export class RecentKeys {
       this.#batches = this.#batches.slice(done);
       this.#base += done;
     }
-    if (this.#size === 0) this.#reset();
+    if (this.size === 0) this.#reset();
   }
 
   /** Nothing waits: start the columns over, so that a burst's memory is not kept for good. */
