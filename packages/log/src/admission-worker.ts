@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { admitEach, errorReply } from './admit.js';
 
 // Proposals that arrive while the worker is busy are admitted together on the next turn,
-// so that their signature checks can share work (see admitBatch).
+// so that their signature checks can share work (see admitEach).
 const waiting: Array<{ id: number; raw: string }> = [];
 let scheduled = false;
 
@@ -27,8 +27,9 @@ function drain(): void {
       const canonical = exact(r.leaf.canonical);
       const leafHash = exact(r.leaf.leafHash);
       parentPort?.postMessage({ id, ok: true, canonical, leafHash, indexKeys: r.leaf.indexKeys }, [canonical, leafHash]);
+    } else {
+      parentPort?.postMessage(errorReply(id, r.error));
     }
-    else parentPort?.postMessage(errorReply(id, r.error));
   }
 }
 

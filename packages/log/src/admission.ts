@@ -59,7 +59,8 @@ export function workerAdmission(count = Math.max(1, availableParallelism() - 1),
     // 'error' is always followed by 'exit'; only the exit matters here.
     slot.worker.on('error', () => undefined);
     slot.worker.on('exit', () => {
-      slots.splice(slots.indexOf(slot), 1);
+      const at = slots.indexOf(slot);
+      if (at >= 0) slots.splice(at, 1);
       const err = new SigilError('ERR_LOG_UNAVAILABLE', 'entry verification stopped before answering; retry shortly');
       for (const p of slot.waiting.values()) p.reject(err);
       slot.waiting.clear();
