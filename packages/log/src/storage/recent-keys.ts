@@ -320,32 +320,25 @@ export class RecentKeys {
     this.#table[hole] = 0;
   }
 
-  /** The slots at `pos`, oldest first. */
-  #chain(pos: number): number[] {
-    const out: number[] = [];
+  /** Entries holding a key of `kind` equal to `bytes` (its leading bytes, as stored), oldest first. */
+  #refs(kind: number, bytes: Buffer): Ref[] {
+    const out: Ref[] = [];
     if (this.#cap === 0) return out;
-    for (let s = this.#table[this.#find(pos)]! - 1; s !== NONE; s = this.#next[s]!) out.push(s);
+    for (let s = this.#table[this.#find(keyPosition(bytes))]! - 1; s !== NONE; s = this.#next[s]!) {
+      if (this.#kind[s] === kind && bytes.equals(this.#bytes.subarray(s * KEY_BYTES, s * KEY_BYTES + bytes.length))) {
+        out.push({ shard: this.#shard[s]!, idx: this.#idx[s]! });
+      }
+    }
     return out;
-  }
-
-  #matches(s: number, kind: number, bytes: Buffer): boolean {
-    if (this.#kind[s] !== kind) return false;
-    const off = s * KEY_BYTES;
-    for (let i = 0; i < bytes.length; i++) if (this.#bytes[off + i] !== bytes[i]) return false;
-    return true;
   }
 
   /** Entries whose leaf hash is exactly `leafHash`. */
   findLeaf(leafHash: Buffer): Ref[] {
-    return this.#chain(keyPosition(leafHash))
-      .filter((s) => this.#matches(s, LEAF, leafHash))
-      .map((s) => ({ shard: this.#shard[s]!, idx: this.#idx[s]! }));
+    return this.#refs(LEAF, leafHash);
   }
 
   /** Entries carrying the search-key id `key`. */
   findSearch(key: Buffer): Ref[] {
-    return this.#chain(keyPosition(key))
-      .filter((s) => this.#matches(s, SEARCH, key))
-      .map((s) => ({ shard: this.#shard[s]!, idx: this.#idx[s]! }));
+    return this.#refs(SEARCH, key);
   }
 }
