@@ -28,6 +28,12 @@ test('parseBundle accepts JSON text, bytes and values; reads int64, bytes and th
   }
   b.mediaType = 'application/vnd.dev.sigstore.bundle+json;version=0.3';
   assert.equal(parseBundle(b).version, '0.3');
+  // proto3 JSON leaves out int64 fields at 0 (sigstore-js does, for the log's first entry).
+  delete b.verificationMaterial.tlogEntries[0].logIndex;
+  delete b.verificationMaterial.tlogEntries[0].inclusionProof.logIndex;
+  const first = parseBundle(b).tlogEntries[0]!;
+  assert.equal(first.logIndex, 0);
+  assert.equal(first.inclusionProof?.logIndex, 0);
 });
 
 test('parseBundle refuses malformed bundles (RS-58)', () => {

@@ -114,7 +114,7 @@ function readEntry(v: unknown, path: string, version: BundleVersion): TlogEntry 
     logId: F.bytes(F.object(e.logId, `${path}.logId`).keyId, `${path}.logId.keyId`),
     kind: F.nonEmptyString(kv.kind, `${path}.kindVersion.kind`),
     version: F.nonEmptyString(kv.version, `${path}.kindVersion.version`),
-    integratedTime: e.integratedTime === undefined ? 0 : F.int64(e.integratedTime, `${path}.integratedTime`),
+    integratedTime: F.int64(e.integratedTime, `${path}.integratedTime`),
     canonicalizedBody: F.bytes(e.canonicalizedBody, `${path}.canonicalizedBody`),
   };
   const promise = F.optObject(e.inclusionPromise, `${path}.inclusionPromise`);

@@ -49,8 +49,13 @@ export class Fields {
     return b;
   }
 
-  /** proto3 `int64`: a non-negative decimal string (a JSON number is accepted too), within 2^53. */
+  /**
+   * proto3 `int64`: a non-negative decimal string (a JSON number is accepted too), within 2^53.
+   * Absent means 0: proto3 JSON omits fields at their default, so sigstore-js writes no
+   * `logIndex` for the entry at index 0.
+   */
   int64(v: unknown, path: string): number {
+    if (v === undefined) return 0;
     if (typeof v === 'number') {
       if (!Number.isSafeInteger(v) || v < 0) return fail(this.code, `${path} must be a non-negative integer`);
       return v;
