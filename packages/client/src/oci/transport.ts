@@ -91,6 +91,8 @@ export class Transport {
     let url = req.url;
     let authenticated = false;
     let retries = 0;
+    // Only reads are replayed (after a redirect or a transient error).
+    const read = req.method === 'GET' || req.method === 'HEAD';
     for (let hops = 0; ; ) {
       this.checkUrl(url);
       const ours = url.origin === endpoint.origin;
@@ -128,14 +130,14 @@ export class Transport {
         });
       }
       const wait = READ_RETRY_WAITS_MS[retries];
-      if (TRANSIENT.has(res.status) && (req.method === 'GET' || req.method === 'HEAD') && wait !== undefined) {
+      if (read && TRANSIENT.has(res.status) && wait !== undefined) {
         await res.discard();
         retries++;
         await new Promise((r) => setTimeout(r, wait));
         continue;
       }
       const location = res.headers.get('location');
-      if (REDIRECTS.has(res.status) && location !== null && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (read && REDIRECTS.has(res.status) && location !== null) {
         await res.discard();
         if (++hops > MAX_REDIRECTS) throw new SigilError('ERR_OCI', `${req.method} ${showUrl(req.url)}: more than ${MAX_REDIRECTS} redirects`);
         url = new URL(location, url);
