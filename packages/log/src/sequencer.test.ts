@@ -15,6 +15,11 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 /** SQLite that fails chosen appendBatch calls: before writing, or after writing (persist-then-throw). */
 class FaultyStorage extends SqliteStorage {
   failNext: 'none' | 'before' | 'after' = 'none';
+  failLookup = false;
+  override findLeaves(leafHashes: readonly Buffer[], seq: number): Promise<Array<number | undefined>> {
+    if (this.failLookup) return Promise.reject(new Error('EIO on read'));
+    return super.findLeaves(leafHashes, seq);
+  }
   override async appendBatch(seq: number, batch: SequencedBatch): Promise<void> {
     const mode = this.failNext;
     this.failNext = 'none';
@@ -59,6 +64,22 @@ void test('a commit that persisted but reported failure is not acknowledged, and
   const next = await log.addEntry(JSON.stringify(hashedRekord().body));
   assert.equal(next.entry.logIndex, 1);
   assert.ok(rootFromLeafHashes(await leafHashes(storage, 2)).equals(log.active.record.root));
+  await log.close();
+});
+
+void test('a failed duplicate check answers 503 and writes nothing; the log goes on', async () => {
+  const storage = new FaultyStorage(join(tmp, 'lookup.db'));
+  const log = await TransparencyLog.open({ dataDir: join(tmp, 'lookup'), storage, publicUrl: 'http://sigil.test' });
+  const stored = hashedRekord();
+  await log.addEntry(JSON.stringify(stored.body));
+  storage.failLookup = true;
+  const p = hashedRekord();
+  await assert.rejects(log.addEntry(JSON.stringify(p.body)), (e) => isSigilError(e) && e.code === 'ERR_LOG_UNAVAILABLE' && e.httpStatus === 503);
+  assert.equal(log.active.record.size, 1);
+  storage.failLookup = false;
+  assert.equal((await log.addEntry(JSON.stringify(p.body))).entry.logIndex, 1);
+  // The batch check still finds what is stored.
+  await assert.rejects(log.addEntry(JSON.stringify(stored.body)), (e) => isSigilError(e) && e.code === 'ERR_DUPLICATE_ENTRY');
   await log.close();
 });
 

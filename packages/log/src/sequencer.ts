@@ -86,10 +86,6 @@ export class Sequencer {
       const first = await inFlight.done;
       throw new DuplicateEntryError(first.shard, first.entry.index);
     }
-    const shard = this.#active;
-    const existing = await shard.storage.findLeaf(leaf.leafHash, shard.record.seq);
-    if (existing[0]) throw new DuplicateEntryError(shard, existing[0].index);
-    if (this.#pending.has(key)) return this.submit(leaf); // lost a race while reading storage
     if (this.#queue.length >= this.opts.maxQueue) {
       throw new SigilError('ERR_PUSHBACK', 'the log is busy: too many entries waiting to be sequenced; retry shortly');
     }
@@ -145,9 +141,33 @@ export class Sequencer {
       // Let requests already on the wire reach the queue first: storage calls may finish
       // without yielding, and without this every commit would carry a single entry.
       await new Promise((r) => setImmediate(r));
-      const batch = this.#queue.splice(0, this.opts.maxBatch);
+      const batch = await this.#withoutStored(this.#queue.splice(0, this.opts.maxBatch));
       if (batch.length > 0) await this.#commit(batch);
     }
+  }
+
+  /**
+   * Answer the entries the active shard already holds as duplicates, and keep the rest. The
+   * check runs here, once per batch, rather than once per submission: the queue cannot hold
+   * a leaf twice (#pending), so only what is stored can repeat it.
+   */
+  async #withoutStored(batch: Pending[]): Promise<Pending[]> {
+    if (batch.length === 0) return batch;
+    const shard = this.#active;
+    let found: Array<number | undefined>;
+    try {
+      found = await shard.storage.findLeaves(batch.map((p) => p.leaf.leafHash), shard.record.seq);
+    } catch (cause) {
+      const err = new SigilError('ERR_LOG_UNAVAILABLE', 'the log could not read its storage; retry shortly', { cause });
+      for (const p of batch) this.#settle(p, (x) => x.reject(err));
+      return [];
+    }
+    return batch.filter((p, i) => {
+      const index = found[i];
+      if (index === undefined) return true;
+      this.#settle(p, (x) => x.reject(new DuplicateEntryError(shard, index)));
+      return false;
+    });
   }
 
   async #commit(batch: Pending[]): Promise<void> {

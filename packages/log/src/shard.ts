@@ -1,4 +1,4 @@
-import { EMPTY_ROOT, SigilError, TileEdge, rootAt, canonicalJsonBytes, encodeBase64, encodeHex, formatCheckpoint, formatSignedNote, proveInclusion, signNote } from '@sigil/core';
+import { EMPTY_ROOT, SigilError, TileEdge, rootAt, encodeBase64, encodeHex, formatCheckpoint, formatSignedNote, proveInclusion, signNote } from '@sigil/core';
 import type { LogSigner } from './signer.js';
 import type { LogStorage, ShardRecord, StoredEntry } from './storage/storage.js';
 import { TileCache } from './tile-cache.js';
@@ -49,8 +49,7 @@ export class Shard {
 
   /** The signed entry timestamp: the shard key over JCS({body, integratedTime, logID, logIndex}). */
   signEntryTimestamp(body: Buffer, integratedTime: number, globalIndex: number): Buffer {
-    const payload = canonicalJsonBytes({ body: encodeBase64(body), integratedTime, logID: this.logIdHex, logIndex: globalIndex });
-    return this.signer.sign(payload);
+    return this.signer.sign(entryTimestampPayload(body, integratedTime, this.logIdHex, globalIndex));
   }
 
   proveInclusion(index: number, size: number): Promise<Buffer[]> {
@@ -104,4 +103,17 @@ export interface LogEntryJson {
     inclusionProof: { checkpoint: string; hashes: string[]; logIndex: number; rootHash: string; treeSize: number };
     signedEntryTimestamp: string;
   };
+}
+
+/**
+ * JCS({body, integratedTime, logID, logIndex}) written out directly: the shape is fixed, the
+ * keys are already in JCS order, base64 and hex need no escaping and the numbers are safe
+ * integers, so this equals canonicalJsonBytes of the object (a test holds it to that) at a
+ * fraction of the cost of walking it, once per entry on the sequencer's thread.
+ */
+export function entryTimestampPayload(body: Buffer, integratedTime: number, logIdHex: string, logIndex: number): Buffer {
+  if (!Number.isSafeInteger(integratedTime) || !Number.isSafeInteger(logIndex) || !/^[0-9a-f]*$/.test(logIdHex)) {
+    throw new RangeError('entry timestamp fields out of range');
+  }
+  return Buffer.from(`{"body":"${body.toString('base64')}","integratedTime":${integratedTime},"logID":"${logIdHex}","logIndex":${logIndex}}`);
 }

@@ -57,6 +57,10 @@ export function runStorageConformance(
     assert.equal((await s.getEntries(0, 250, 260)).length, 10);
     assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from('a-7'))), [{ shardSeq: 0, index: 7 }]);
     assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from('b-0'))), []);
+    const probe = ['a-7', 'b-0', 'a-304', 'a-0'].map((x) => hashLeaf(Buffer.from(x)));
+    assert.deepEqual(await s.findLeaves(probe, 0), [7, undefined, 304, 0]);
+    assert.deepEqual(await s.findLeaves(probe, 1), [undefined, undefined, undefined, undefined]);
+    assert.deepEqual(await s.findLeaves([], 0), []);
     const restored = TileEdge.restore(305, await s.readTiles(0, TileEdge.partialTiles(305)) as Buffer[]);
     assert.ok(restored.root().equals(edge.root()), 'partial tiles restore the edge');
     const [full] = await s.readTiles(0, [{ level: 0, index: 0 }]);
@@ -77,6 +81,8 @@ export function runStorageConformance(
     await s.appendBatch(1, batchOf(TileEdge.empty(), 0, 1, 'c'));
     assert.deepEqual((await s.findLeaf(hashLeaf(Buffer.from('c-0')))).map((r) => r.shardSeq), [0, 1]);
     assert.deepEqual(await s.findLeaf(hashLeaf(Buffer.from('c-0')), 1), [{ shardSeq: 1, index: 0 }]);
+    assert.deepEqual(await s.findLeaves([hashLeaf(Buffer.from('c-1')), hashLeaf(Buffer.from('c-0'))], 1), [undefined, 0]);
+    assert.deepEqual(await s.findLeaves([hashLeaf(Buffer.from('c-1')), hashLeaf(Buffer.from('c-0'))], 0), [1, 0]);
     await s.close();
   });
 }

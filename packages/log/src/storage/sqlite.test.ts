@@ -209,6 +209,9 @@ void test('sqlite: entries with many search keys still lap the sweep; a store th
   assert.ok(before.from[1] > total - 2 * 4096 - 400, `a reopen would read back from entry ${before.from[1]} of ${total}`);
   assert.equal((await s.search(['shared'], 'or', 100_000)).length, total);
   assert.deepEqual(await s.search(['k7:9876'], 'or', 10), [{ shardSeq: 0, index: 9876 }]);
+  // The batch duplicate check finds keys in both levels: long settled, and still recent.
+  const probe = ['many 5', 'many 11999', 'many 12000', 'many 4000'].map((x) => hashLeaf(Buffer.from(x)));
+  assert.deepEqual(await s.findLeaves(probe, 0), [5, 11_999, undefined, 4000]);
   const reader = new SqliteStorage(file, { checkpointIntervalMs: 0 });
   assert.deepEqual(await reader.findLeaf(hashLeaf(Buffer.from('many 11999'))), [{ shardSeq: 0, index: 11_999 }]);
   await reader.close();

@@ -163,6 +163,7 @@ export class SqliteStorage implements LogStorage {
   #walFd: number | undefined;
   /** Set when an fdatasync failed: the store is unusable from then on. */
   #broken: Error | undefined;
+  #lookUpLeaves: ((hashes: readonly Buffer[], seq: number) => Array<number | undefined>) | undefined;
   /** Only the store that appended settles at close: a reader (a CLI beside the server) writes nothing. */
   #appended = false;
 
@@ -218,6 +219,9 @@ export class SqliteStorage implements LogStorage {
       byHash: db.prepare<{ k: Buffer; h: Buffer }, Ref>(`
         SELECT l.shard, l.idx FROM leaf_hash_index x JOIN leaves l ON l.shard = x.shard AND l.idx = x.idx
         WHERE x.k = @k AND l.leaf_hash = @h`),
+      byHashIn: db.prepare<{ k: Buffer; h: Buffer; seq: number }, Ref>(`
+        SELECT l.shard, l.idx FROM leaf_hash_index x JOIN leaves l ON l.shard = x.shard AND l.idx = x.idx
+        WHERE x.k = @k AND x.shard = @seq AND l.leaf_hash = @h`),
       byKey: db.prepare<[Buffer, number], Ref>('SELECT shard, idx FROM search_key_index WHERE k = ? ORDER BY shard, idx LIMIT ?'),
       checkpoint: db.prepare<[number, number], { note: string }>('SELECT note FROM checkpoints WHERE shard = ? AND size = ?'),
     };
@@ -366,6 +370,16 @@ export class SqliteStorage implements LogStorage {
       const refs = merged(this.#recent.findLeaf(leafHash), this.#stmt.byHash.all({ k: leafKey(leafHash), h: leafHash }));
       return refs.filter((r) => seq === undefined || r.shard === seq).map((r) => ({ shardSeq: r.shard, index: r.idx }));
     });
+  }
+
+  findLeaves(leafHashes: readonly Buffer[], seq: number): Promise<Array<number | undefined>> {
+    // One read transaction for the batch: each statement outside one takes and drops the
+    // WAL's shared-memory read lock (two fcntl calls) on its own.
+    this.#lookUpLeaves ??= this.#db.transaction((hashes: readonly Buffer[], shard: number) =>
+      hashes.map((h) => this.#recent.findLeaf(h).find((r) => r.shard === shard)?.idx ?? this.#stmt.byHashIn.get({ k: leafKey(h), h, seq: shard })?.idx),
+    );
+    const lookUp = this.#lookUpLeaves;
+    return settle(() => lookUp(leafHashes, seq));
   }
 
   search(keys: readonly string[], operator: 'and' | 'or', limit: number): Promise<EntryRef[]> {

@@ -81,6 +81,11 @@ export interface LogStorage {
   getEntries(seq: number, from: number, to: number): Promise<StoredEntry[]>;
   /** Where a leaf hash appears (in any shard), oldest shard first. */
   findLeaf(leafHash: Buffer, seq?: number): Promise<EntryRef[]>;
+  /**
+   * The index in shard `seq` of each leaf hash, undefined where it is absent: the
+   * sequencer's duplicate check for a whole batch, in one read instead of one per entry.
+   */
+  findLeaves(leafHashes: readonly Buffer[], seq: number): Promise<Array<number | undefined>>;
   /** Entries carrying every key (`and`) or any key (`or`); at most `limit`. */
   search(keys: readonly string[], operator: 'and' | 'or', limit: number): Promise<EntryRef[]>;
   /** A checkpoint handed out for `size` of shard `seq`, if one was. */
