@@ -14,8 +14,13 @@ function pack(nodes: Buffer[][]): Buffer[] {
  * Expanded tiles (every perfect node inside them), most recently used last. Full tiles
  * never change; an edge tile is replaced whenever a batch grows it.
  */
+/** A tile's key: tile indexes stay below 2^45 (2^53 leaves), levels below 8. */
+const keyOf = (tile: TileId): number => tile.index * 8 + tile.level;
+
 export class TileCache {
-  readonly #tiles = new Map<string, Expanded>();
+  readonly #tiles = new Map<number, Expanded>();
+  /** The tile touched last: proofs read several nodes of one tile in a row, and re-touching it changes nothing. */
+  #last: { key: number; hit: Expanded } | undefined;
   constructor(
     private readonly capacity: number,
     private readonly load: (ids: readonly TileId[]) => Promise<Array<Buffer | undefined>>,
@@ -23,8 +28,9 @@ export class TileCache {
 
   /** Cache a tile; `nodes` (its perfect nodes, if the caller has them) saves hashing it again. */
   put(tile: TileId, data: Buffer, nodes?: Buffer[][]): void {
-    const key = `${tile.level}/${tile.index}`;
+    const key = keyOf(tile);
     this.#tiles.delete(key);
+    this.#last = undefined;
     this.#tiles.set(key, { width: data.length / 32, levels: pack(nodes ?? expandTile(data)) });
     if (this.#tiles.size > this.capacity) {
       const oldest = this.#tiles.keys().next().value;
@@ -34,24 +40,29 @@ export class TileCache {
 
   clear(): void {
     this.#tiles.clear();
+    this.#last = undefined;
   }
 
   #get(tile: TileId, need: number): Expanded | undefined {
-    const key = `${tile.level}/${tile.index}`;
+    const key = keyOf(tile);
+    if (this.#last?.key === key && this.#last.hit.width >= need) return this.#last.hit;
     const hit = this.#tiles.get(key);
     if (!hit || hit.width < need) return undefined;
+    // Most recently used last.
     this.#tiles.delete(key);
     this.#tiles.set(key, hit);
+    this.#last = { key, hit };
     return hit;
   }
 
   /** A NodeReader over this cache, loading missing tiles from storage in one call. */
   readonly reader: NodeReader = async (nodes: readonly NodeId[]) => {
     const where = nodes.map((n) => tileForNode(n));
-    const missing = new Map<string, TileId>();
-    for (const w of where) {
-      if (!this.#get(w.tile, w.from + w.count)) missing.set(`${w.tile.level}/${w.tile.index}`, w.tile);
-    }
+    const found = where.map((w) => this.#get(w.tile, w.from + w.count));
+    const missing = new Map<number, TileId>();
+    where.forEach((w, i) => {
+      if (!found[i]) missing.set(keyOf(w.tile), w.tile);
+    });
     if (missing.size > 0) {
       const ids = [...missing.values()];
       const data = await this.load(ids);
@@ -59,12 +70,14 @@ export class TileCache {
         const d = data[i];
         if (d) this.put(id, d);
       });
+      where.forEach((w, i) => {
+        found[i] ??= this.#get(w.tile, w.from + w.count);
+      });
     }
-    return where.map((w) => {
-      const t = this.#get(w.tile, w.from + w.count);
+    return where.map((w, i) => {
       const rise = Math.log2(w.count);
       const at = (w.from / w.count) * 32;
-      const row = t?.levels[rise];
+      const row = found[i]?.levels[rise];
       const node = row && row.length >= at + 32 ? row.subarray(at, at + 32) : undefined;
       if (!node) throw new Error(`tile ${w.tile.level}/${w.tile.index} lacks node ${w.from}+${w.count}`);
       return node;

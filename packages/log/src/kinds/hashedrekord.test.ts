@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { X509Certificate } from 'node:crypto';
-import { SigilError, encodePem } from '@sigil/core';
-import { hashedRekordV001 } from './hashedrekord.js';
+import { X509Certificate, randomBytes, randomInt } from 'node:crypto';
+import { SigilError, canonicalJsonBytes, encodePem } from '@sigil/core';
+import { canonicalLeaf, hashedRekordV001 } from './hashedrekord.js';
 import { admitEntry } from './registry.js';
 import { SAN_CERT_KEY_PEM, SAN_CERT_PEM, TEST_CERT_KEY_PEM, TEST_CERT_PEM } from './testdata.js';
 import { b64, digestOf, hashedRekordProposal, hex, keyFromPkcs8Pem, leafHash, makeKey, readJson, vectorPath, type KeyKind } from './test-helpers.js';
@@ -129,4 +129,21 @@ void test("node's subjectAltName string is parsed, quoted values included", () =
   assert.deepEqual(parseSubjectAltName(''), []);
   assert.deepEqual(parseSubjectAltName('URI:"unterminated'), []);
   assert.deepEqual(parseSubjectAltName('email:a@b.c, garbage'), [{ type: 'email', value: 'a@b.c' }]);
+});
+
+void test('the leaf written out directly is exactly the JCS of the leaf object', () => {
+  for (const algorithm of ['sha256', 'sha384', 'sha512'] as const) {
+    for (let i = 0; i < 100; i++) {
+      const value = randomBytes(randomInt(0, 65)).toString('hex');
+      const [signature, pem] = [randomBytes(randomInt(0, 600)), randomBytes(randomInt(0, 3000))];
+      const expected = canonicalJsonBytes({
+        apiVersion: '0.0.1',
+        kind: 'hashedrekord',
+        spec: { data: { hash: { algorithm, value } }, signature: { content: signature.toString('base64'), publicKey: { content: pem.toString('base64') } } },
+      });
+      assert.deepEqual(canonicalLeaf(algorithm, value, signature, pem), expected);
+    }
+  }
+  assert.throws(() => canonicalLeaf('sha256', 'AB', Buffer.alloc(1), Buffer.alloc(1)), RangeError);
+  assert.throws(() => canonicalLeaf('md5' as 'sha256', 'ab', Buffer.alloc(1), Buffer.alloc(1)), RangeError);
 });

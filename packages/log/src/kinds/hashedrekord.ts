@@ -1,4 +1,4 @@
-import { DIGEST_LENGTH, canonicalJsonBytes, sha256, verifyDigestSignature, type HashAlgorithm } from '@sigil/core';
+import { DIGEST_LENGTH, sha256, verifyDigestSignature, type HashAlgorithm } from '@sigil/core';
 import { LIMITS, compileSchema, constant, decodeBase64Field, fail, guarded, invalid, obj, oneOf, str, uniqueKeys } from './common.js';
 import type { AdmittedEntry, EntryKind } from './kind.js';
 import { parseVerifierKey } from './verifier-key.js';
@@ -65,14 +65,7 @@ function admit(proposed: unknown): AdmittedEntry {
     }
 
     const canonicalPem = Buffer.from(key.canonicalPem, 'latin1');
-    const canonical = canonicalJsonBytes({
-      apiVersion: API_VERSION,
-      kind: KIND,
-      spec: {
-        data: { hash: { algorithm, value } },
-        signature: { content: signature.toString('base64'), publicKey: { content: canonicalPem.toString('base64') } },
-      },
-    });
+    const canonical = canonicalLeaf(algorithm, value, signature, canonicalPem);
     // Key hash: of the bytes as submitted (PROTOCOLS §1.6) and of the canonical PEM, which
     // is what Rekor ends up indexing (Canonicalize runs first) and what a publicKey search
     // hashes; the two are one key whenever the submitted PEM is already canonical.
@@ -84,6 +77,20 @@ function admit(proposed: unknown): AdmittedEntry {
     ]);
     return { kind: KIND, apiVersion: API_VERSION, canonical, indexKeys };
   });
+}
+
+/**
+ * JCS of the leaf, written out directly: the shape is fixed and its keys are already in JCS
+ * order, the algorithm is one of three names, the digest is checked lowercase hex, and
+ * base64 needs no escaping, so this equals canonicalJsonBytes of the object (a test holds it
+ * to that) without walking it: the generic walk costs ~6 µs and ~5 KB of garbage per entry.
+ */
+export function canonicalLeaf(algorithm: HashAlgorithm, value: string, signature: Buffer, canonicalPem: Buffer): Buffer {
+  if (!ALGORITHMS.includes(algorithm) || !/^[0-9a-f]*$/.test(value)) throw new RangeError('hashedrekord leaf fields out of range');
+  return Buffer.from(
+    `{"apiVersion":"${API_VERSION}","kind":"${KIND}","spec":{"data":{"hash":{"algorithm":"${algorithm}","value":"${value}"}},` +
+      `"signature":{"content":"${signature.toString('base64')}","publicKey":{"content":"${canonicalPem.toString('base64')}"}}}}`,
+  );
 }
 
 export const hashedRekordV001: EntryKind = { kind: KIND, apiVersion: API_VERSION, admit };
