@@ -9,20 +9,10 @@
 //
 // With SIGIL_BENCH_TRACE=1 it also times every durable commit (by wrapping
 // SqliteStorage.prototype.appendBatch from outside; the log itself is unchanged) and, on
-// SIGTERM, prints one JSON line on stderr: {"trace":{batches, entries, commitMs…}}.
-//
-// SIGIL_BENCH_YIELD=1 is a what-if experiment, never used by the benchmark's own figures:
-// appendBatch's promise settles on the next setImmediate instead of in the same microtask
-// chain, which is what one `await setImmediate` per batch in the sequencer would do.
-import { SqliteStorage, serveLog } from '@sigil/log';
+// SIGTERM, prints one JSON line on stderr: {"trace":{batches, entries, commitMs…}}; the IPC
+// message 'trace' gets the same object back (since the last ask) without stopping.
 
-if (process.env.SIGIL_BENCH_YIELD) {
-  const inner = SqliteStorage.prototype.appendBatch;
-  SqliteStorage.prototype.appendBatch = function yielding(seq, batch) {
-    const done = inner.call(this, seq, batch);
-    return new Promise((resolve, reject) => setImmediate(() => done.then(resolve, reject)));
-  };
-}
+import { SqliteStorage, serveLog } from '@sigil/log';
 
 const trace = process.env.SIGIL_BENCH_TRACE ? { batches: 0, entries: 0, commitMs: 0, maxBatch: 0, maxCommitMs: 0 } : undefined;
 if (trace) {
@@ -70,5 +60,12 @@ const stop = () => {
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// The bench may keep one server up across several runs: 'trace' answers with the commits
+// traced since the last ask, and starts counting afresh.
+process.on('message', (m) => {
+  if (m !== 'trace' || !trace) return;
+  process.send?.({ trace: { ...trace } });
+  Object.assign(trace, { batches: 0, entries: 0, commitMs: 0, maxBatch: 0, maxCommitMs: 0 });
+});
 // If the bench dies, don't outlive it.
 process.on('disconnect', stop);

