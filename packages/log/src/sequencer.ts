@@ -200,7 +200,7 @@ export class Sequencer {
     // Answer on the next turn of the event loop rather than inside the fsync's completion:
     // proposals verified meanwhile reach the queue first, so the next batch is larger and
     // commits (each with its fsync and checkpoint signature) are fewer. Measured at 64
-    // clients: 8 of 10 interleaved rounds won, +2–3% appends/s.
+    // clients: 8 of 10 interleaved rounds won (median +1%); at 16 clients 4 of 4.
     await new Promise((r) => setImmediate(r));
     shard.record = { ...shard.record, size, root, checkpoint, lastIntegratedTime: time };
     for (const t of tiles) shard.cache.put(t, t.data, t.nodes);
