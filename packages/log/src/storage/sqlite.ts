@@ -163,7 +163,7 @@ export class SqliteStorage implements LogStorage {
   #walFd: number | undefined;
   /** Set when an fdatasync failed: the store is unusable from then on. */
   #broken: Error | undefined;
-  #lookUpLeaves: ((hashes: readonly Buffer[], seq: number) => Array<number | undefined>) | undefined;
+  readonly #lookUpLeaves: (hashes: readonly Buffer[], seq: number) => Array<number | undefined>;
   /** Only the store that appended settles at close: a reader (a CLI beside the server) writes nothing. */
   #appended = false;
 
@@ -225,6 +225,11 @@ export class SqliteStorage implements LogStorage {
       byKey: db.prepare<[Buffer, number], Ref>('SELECT shard, idx FROM search_key_index WHERE k = ? ORDER BY shard, idx LIMIT ?'),
       checkpoint: db.prepare<[number, number], { note: string }>('SELECT note FROM checkpoints WHERE shard = ? AND size = ?'),
     };
+    // One read transaction for a batch: each statement outside one takes and drops the WAL's
+    // shared-memory read lock (two fcntl calls) on its own.
+    this.#lookUpLeaves = db.transaction((hashes: readonly Buffer[], seq: number) =>
+      hashes.map((h) => this.#recent.findLeaf(h).find((r) => r.shard === seq)?.idx ?? this.#stmt.byHashIn.get({ k: leafKey(h), h, seq })?.idx),
+    );
     this.#loadRecent();
   }
 
@@ -373,13 +378,7 @@ export class SqliteStorage implements LogStorage {
   }
 
   findLeaves(leafHashes: readonly Buffer[], seq: number): Promise<Array<number | undefined>> {
-    // One read transaction for the batch: each statement outside one takes and drops the
-    // WAL's shared-memory read lock (two fcntl calls) on its own.
-    this.#lookUpLeaves ??= this.#db.transaction((hashes: readonly Buffer[], shard: number) =>
-      hashes.map((h) => this.#recent.findLeaf(h).find((r) => r.shard === shard)?.idx ?? this.#stmt.byHashIn.get({ k: leafKey(h), h, seq: shard })?.idx),
-    );
-    const lookUp = this.#lookUpLeaves;
-    return settle(() => lookUp(leafHashes, seq));
+    return settle(() => this.#lookUpLeaves(leafHashes, seq));
   }
 
   search(keys: readonly string[], operator: 'and' | 'or', limit: number): Promise<EntryRef[]> {
