@@ -163,6 +163,7 @@ export class SqliteStorage implements LogStorage {
   #walFd: number | undefined;
   /** Set when an fdatasync failed: the store is unusable from then on. */
   #broken: Error | undefined;
+  readonly #inTransaction: (work: () => void) => void;
   readonly #lookUpLeaves: (hashes: readonly Buffer[], seq: number) => Array<number | undefined>;
   /** Only the store that appended settles at close: a reader (a CLI beside the server) writes nothing. */
   #appended = false;
@@ -219,17 +220,14 @@ export class SqliteStorage implements LogStorage {
       byHash: db.prepare<{ k: Buffer; h: Buffer }, Ref>(`
         SELECT l.shard, l.idx FROM leaf_hash_index x JOIN leaves l ON l.shard = x.shard AND l.idx = x.idx
         WHERE x.k = @k AND l.leaf_hash = @h`),
-      byHashIn: db.prepare<{ k: Buffer; h: Buffer; seq: number }, Ref>(`
-        SELECT l.shard, l.idx FROM leaf_hash_index x JOIN leaves l ON l.shard = x.shard AND l.idx = x.idx
-        WHERE x.k = @k AND x.shard = @seq AND l.leaf_hash = @h`),
       byKey: db.prepare<[Buffer, number], Ref>('SELECT shard, idx FROM search_key_index WHERE k = ? ORDER BY shard, idx LIMIT ?'),
       checkpoint: db.prepare<[number, number], { note: string }>('SELECT note FROM checkpoints WHERE shard = ? AND size = ?'),
     };
+    // Made once: better-sqlite3 builds a transaction's wrapper functions on every call.
+    this.#inTransaction = db.transaction((work: () => void) => work());
     // One read transaction for a batch: each statement outside one takes and drops the WAL's
     // shared-memory read lock (two fcntl calls) on its own.
-    this.#lookUpLeaves = db.transaction((hashes: readonly Buffer[], seq: number) =>
-      hashes.map((h) => this.#recent.findLeaf(h).find((r) => r.shard === seq)?.idx ?? this.#stmt.byHashIn.get({ k: leafKey(h), h, seq })?.idx),
-    );
+    this.#lookUpLeaves = db.transaction((hashes: readonly Buffer[], seq: number) => hashes.map((h) => this.#leafRefs(h).find((r) => r.shard === seq)?.idx));
     this.#loadRecent();
   }
 
@@ -273,7 +271,7 @@ export class SqliteStorage implements LogStorage {
       // Opened before the first transaction (the constructor's reads created the WAL), so
       // that failing to open it cannot leave a committed batch reported as refused.
       this.#walFd ??= fs.openSync(`${this.#file}-wal`, 'r+');
-      this.#db.transaction(work)();
+      this.#inTransaction(work);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -344,11 +342,11 @@ export class SqliteStorage implements LogStorage {
     if (!this.#appended || !this.#db.open || this.#recent.size === 0) return;
     const keys = this.#recent.take([[0, KEY_SPACE]]).keys;
     try {
-      this.#db.transaction(() => {
+      this.#inTransaction(() => {
         this.#writeSettled(keys);
         const last = this.#stmt.lastShard.get();
         this.#stmt.saveState.run(this.#sweepCursor, last?.seq ?? 0, last?.size ?? 0);
-      })();
+      });
       this.#recent.settled(keys);
     } catch {
       // Left waiting: the next open reads them back from the leaf rows.
@@ -371,10 +369,16 @@ export class SqliteStorage implements LogStorage {
   }
 
   findLeaf(leafHash: Buffer, seq?: number): Promise<EntryRef[]> {
-    return settle(() => {
-      const refs = merged(this.#recent.findLeaf(leafHash), this.#stmt.byHash.all({ k: leafKey(leafHash), h: leafHash }));
-      return refs.filter((r) => seq === undefined || r.shard === seq).map((r) => ({ shardSeq: r.shard, index: r.idx }));
-    });
+    return settle(() =>
+      this.#leafRefs(leafHash)
+        .filter((r) => seq === undefined || r.shard === seq)
+        .map((r) => ({ shardSeq: r.shard, index: r.idx })),
+    );
+  }
+
+  /** Where a leaf hash appears, both levels merged, oldest shard first. */
+  #leafRefs(leafHash: Buffer): Ref[] {
+    return merged(this.#recent.findLeaf(leafHash), this.#stmt.byHash.all({ k: leafKey(leafHash), h: leafHash }));
   }
 
   findLeaves(leafHashes: readonly Buffer[], seq: number): Promise<Array<number | undefined>> {
