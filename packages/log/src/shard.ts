@@ -11,6 +11,10 @@ export class Shard {
   edge: TileEdge | undefined;
   /** Global index of this shard's first entry: the sizes of all earlier shards. */
   offset: number;
+  /** The tree ID as the 16 hex digits that start an entry's UUID; fixed for the shard's life. */
+  readonly treeIdHex: string;
+  /** Rekor's log ID (SHA-256 of the key's SPKI) in hex, as entries and SETs carry it. */
+  readonly logIdHex: string;
 
   constructor(
     public record: ShardRecord,
@@ -20,14 +24,9 @@ export class Shard {
   ) {
     this.offset = offset;
     this.cache = new TileCache(TILE_CACHE_TILES, (ids) => storage.readTiles(record.seq, ids));
-  }
-
-  get treeIdHex(): string {
-    return BigInt(this.record.treeId).toString(16).padStart(16, '0');
-  }
-
-  get logIdHex(): string {
-    return encodeHex(this.signer.logId);
+    // Both go into every entry answered: computed once rather than per entry.
+    this.treeIdHex = BigInt(record.treeId).toString(16).padStart(16, '0');
+    this.logIdHex = encodeHex(signer.logId);
   }
 
   /** Load the right edge from the stored partial tiles: the tree is never re-hashed at start-up. */
