@@ -196,15 +196,19 @@ async function startServer(dataDir, workers) {
   }
 }
 
-/** The commits the server traced since the last ask (it keeps running). */
+/** The commits the server traced since the last ask (it keeps running); refuses if it has stopped. */
 function traceOf(s) {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    const onExit = () => reject(new Error(`log server exited: ${s.stderr()}`));
     const onMessage = (m) => {
       if (!m?.trace) return;
       s.child.off('message', onMessage);
+      s.child.off('exit', onExit);
       resolve(m.trace);
     };
+    if (s.child.exitCode !== null || s.child.signalCode !== null) return onExit();
     s.child.on('message', onMessage);
+    s.child.once('exit', onExit);
     s.child.send('trace');
   });
 }
